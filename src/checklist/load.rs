@@ -1,0 +1,767 @@
+//! Loading a checklist: text to raw shapes to a validated [`Checklist`], in two steps.
+//!
+//! A syntax or structural error stops loading at once (serde_yaml reports the first one with
+//! its position). Past that, every problem in the file is collected before stopping, each
+//! pointing at `file:line:column`, so a user fixes them all in one pass.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path as FsPath, PathBuf};
+
+use serde_yaml::{Mapping, Value};
+use sha2::{Digest, Sha256};
+
+use super::expect::{self, Matcher};
+use super::raw::{RawChecklist, RawItem, RawSection};
+use super::yaml::{self, Path, Pos, Tree};
+use super::{
+    BUNDLED, BUNDLED_ORIGIN, Check, Checklist, Condition, Item, MatchMode, Phase, Section,
+};
+use crate::verify::Kind;
+
+/// Variable values given on the command line, applied over the checklist's defaults.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// A YAML file of `name: value` pairs (`--vars env/prod.yaml`).
+    pub vars_file: Option<PathBuf>,
+    /// `--var name=value` pairs, applied after the file.
+    pub vars: Vec<(String, String)>,
+}
+
+/// One problem in an input file.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub origin: String,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(pos) => write!(f, "{}:{}: {}", self.origin, pos, self.message),
+            None => write!(f, "{}: {}", self.origin, self.message),
+        }
+    }
+}
+
+/// Every problem found in a checklist (and its variables), in file order.
+#[derive(Debug)]
+pub struct LoadError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for problem in &self.problems {
+            writeln!(f, "{problem}")?;
+        }
+        let n = self.problems.len();
+        write!(
+            f,
+            "{n} problem{} found; nothing was run",
+            if n == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads the checklist embedded in the binary.
+pub fn load_bundled(overrides: &Overrides) -> Result<Checklist, LoadError> {
+    load_text(BUNDLED, BUNDLED_ORIGIN, overrides)
+}
+
+/// Loads a checklist file.
+pub fn load_file(path: &FsPath, overrides: &Overrides) -> Result<Checklist, LoadError> {
+    let origin = path.display().to_string();
+    let text = read_text(path, &origin)?;
+    load_text(&text, &origin, overrides)
+}
+
+fn read_text(path: &FsPath, origin: &str) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| single(origin, None, format!("cannot read the file: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        single(
+            origin,
+            None,
+            format!("the file is not UTF-8 text (invalid byte at offset {offset})"),
+        )
+    })
+}
+
+fn single(origin: &str, pos: Option<Pos>, message: String) -> LoadError {
+    LoadError {
+        problems: vec![Problem {
+            origin: origin.to_string(),
+            pos,
+            message,
+        }],
+    }
+}
+
+/// Parses YAML text into raw shapes and its position tree, or the first error that stops it.
+fn parse<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<(T, Tree), LoadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(single(origin, None, "the file is empty".into()));
+    }
+    let tree = Tree::parse(text)
+        .map_err(|e| single(origin, Some(e.pos), format!("invalid YAML: {}", e.message)))?;
+    if !tree.duplicate_keys.is_empty() {
+        let problems = tree
+            .duplicate_keys
+            .iter()
+            .map(|(path, second, first)| Problem {
+                origin: origin.to_string(),
+                pos: Some(*second),
+                message: format!(
+                    "duplicate key `{path}` (first given at line {})",
+                    first.line
+                ),
+            })
+            .collect();
+        return Err(LoadError { problems });
+    }
+    let raw = serde_yaml::from_str(text).map_err(|e| {
+        single(
+            origin,
+            yaml::serde_error_pos(&e),
+            yaml::serde_error_message(&e),
+        )
+    })?;
+    Ok((raw, tree))
+}
+
+/// Loads checklist text; `origin` names it in messages.
+pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Checklist, LoadError> {
+    let (raw, tree): (RawChecklist, Tree) = parse(text, origin)?;
+    let mut cx = Context {
+        origin,
+        tree: &tree,
+        problems: Vec::new(),
+        ids: HashMap::new(),
+    };
+
+    if raw.barkcheck != 1 {
+        cx.problem(
+            &Path::root().join("barkcheck"),
+            format!(
+                "format version {} is not supported; this barkcheck reads 1",
+                raw.barkcheck
+            ),
+        );
+    }
+    let variables = cx.variables(&raw.variables, overrides);
+    let vars: HashMap<&str, &str> = variables
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+
+    let mut phases = Vec::new();
+    let mut phase_ids = HashSet::new();
+    for (i, phase) in raw.phases.iter().enumerate() {
+        let path = Path::root().join("phases").join(i);
+        cx.check_id(&path.join("id"), &phase.id);
+        if !phase_ids.insert(phase.id.clone()) {
+            cx.problem(
+                &path.join("id"),
+                format!("phase `{}` is defined twice", phase.id),
+            );
+        }
+        let mut sections = Vec::new();
+        let mut roles = HashSet::new();
+        for (j, section) in phase.sections.iter().enumerate() {
+            let section = cx.section(section, &path.join("sections").join(j), &vars, true);
+            for role in &section.approvals {
+                if !roles.insert(role.clone()) {
+                    let at = path.join("sections").join(j).join("approvals");
+                    cx.problem(
+                        &at,
+                        format!("role `{role}` approves phase `{}` twice", phase.id),
+                    );
+                }
+            }
+            sections.push(section);
+        }
+        phases.push(Phase {
+            id: phase.id.clone(),
+            title: phase.title.clone(),
+            sections,
+        });
+    }
+    if phases.is_empty() {
+        cx.problem(
+            &Path::root().join("phases"),
+            "a checklist needs at least one phase".into(),
+        );
+    }
+
+    if cx.problems.is_empty() {
+        Ok(Checklist {
+            name: raw.name,
+            version: raw.version,
+            description: raw.description,
+            origin: origin.to_string(),
+            variables,
+            phases,
+        })
+    } else {
+        cx.problems
+            .sort_by_key(|p| p.pos.map(|pos| (pos.line, pos.column)));
+        Err(LoadError {
+            problems: cx.problems,
+        })
+    }
+}
+
+/// What validation carries while it walks the raw checklist.
+struct Context<'a> {
+    origin: &'a str,
+    tree: &'a Tree,
+    problems: Vec<Problem>,
+    /// Section and item ids seen so far, with where, to report duplicates.
+    ids: HashMap<String, Pos>,
+}
+
+impl Context<'_> {
+    fn problem(&mut self, path: &Path, message: String) {
+        let pos = Some(self.tree.pos(path));
+        self.problems.push(Problem {
+            origin: self.origin.to_string(),
+            pos,
+            message,
+        });
+    }
+
+    fn key_problem(&mut self, path: &Path, message: String) {
+        let pos = Some(self.tree.key_pos(path));
+        self.problems.push(Problem {
+            origin: self.origin.to_string(),
+            pos,
+            message,
+        });
+    }
+
+    /// Ids are what people type on the command line: lowercase words joined by hyphens.
+    fn check_id(&mut self, path: &Path, id: &str) {
+        let ok = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !id.starts_with('-');
+        if !ok {
+            self.problem(
+                path,
+                format!("id `{id}` must be lowercase letters, digits and hyphens"),
+            );
+        }
+    }
+
+    fn unique_id(&mut self, path: &Path, id: &str) {
+        self.check_id(path, id);
+        let pos = self.tree.pos(path);
+        if let Some(first) = self.ids.insert(id.to_string(), pos) {
+            self.problem(
+                path,
+                format!("id `{id}` is used twice (first at line {})", first.line),
+            );
+        }
+    }
+
+    fn variables(&mut self, declared: &Mapping, overrides: &Overrides) -> Vec<(String, String)> {
+        let mut values: Vec<(String, String)> = Vec::new();
+        let base = Path::root().join("variables");
+        for (key, value) in declared {
+            let Some(name) = key.as_str() else {
+                self.problem(&base, "variable names are words".into());
+                continue;
+            };
+            match scalar_text(value) {
+                Some(text) => values.push((name.to_string(), text)),
+                None => self.problem(
+                    &base.join(name),
+                    format!("variable `{name}` must be a single value (text, number or boolean)"),
+                ),
+            }
+        }
+
+        let mut given: Vec<(String, String, Option<Problem>)> = Vec::new();
+        if let Some(file) = &overrides.vars_file {
+            match read_vars_file(file) {
+                Ok(pairs) => given.extend(pairs),
+                Err(mut e) => self.problems.append(&mut e.problems),
+            }
+        }
+        for (name, value) in &overrides.vars {
+            given.push((name.clone(), value.clone(), None));
+        }
+        for (name, value, locate) in given {
+            match values.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = value,
+                None => {
+                    let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
+                    let hint = expect::suggest(&name, &names)
+                        .map(|s| format!("; did you mean `{s}`?"))
+                        .unwrap_or_default();
+                    let message = format!("`{name}` is not a variable of this checklist{hint}");
+                    let mut problem = locate.unwrap_or(Problem {
+                        origin: "--var".into(),
+                        pos: None,
+                        message: String::new(),
+                    });
+                    problem.message = message;
+                    self.problems.push(problem);
+                }
+            }
+        }
+
+        // Defaults may refer to each other (`app_domain: app.${domain}`); a few passes settle
+        // any sane chain, and what is still unresolved after them is a cycle.
+        for _ in 0..8 {
+            let snapshot: HashMap<String, String> = values.iter().cloned().collect();
+            let mut changed = false;
+            for (_, value) in values.iter_mut() {
+                if let Ok(new) = substitute(value, &|n| snapshot.get(n).map(String::as_str)) {
+                    changed |= new != *value;
+                    *value = new;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        let snapshot: HashMap<String, String> = values.iter().cloned().collect();
+        for (name, value) in &values {
+            if let Err(missing) = substitute(value, &|n| snapshot.get(n).map(String::as_str)) {
+                let message = if snapshot.contains_key(&missing) {
+                    format!("variable `{name}` refers to itself through `${{{missing}}}`")
+                } else {
+                    format!("variable `{name}` uses `${{{missing}}}`, which is not defined")
+                };
+                self.problem(&base.join(name.as_str()), message);
+            }
+        }
+        values
+    }
+
+    fn section(
+        &mut self,
+        raw: &RawSection,
+        path: &Path,
+        vars: &HashMap<&str, &str>,
+        top: bool,
+    ) -> Section {
+        self.unique_id(&path.join("id"), &raw.id);
+        if top && raw.part.is_none() && raw.title.is_none() {
+            self.problem(
+                path,
+                format!("section `{}` needs a `part` or a `title`", raw.id),
+            );
+        }
+        if !top && raw.title.is_none() {
+            self.problem(path, format!("step `{}` needs a `title`", raw.id));
+        }
+        let items = raw
+            .items
+            .iter()
+            .enumerate()
+            .map(|(k, item)| self.item(item, &path.join("items").join(k), vars))
+            .collect();
+        let sections = raw
+            .sections
+            .iter()
+            .enumerate()
+            .map(|(k, step)| self.section(step, &path.join("sections").join(k), vars, false))
+            .collect();
+        for (k, role) in raw.approvals.iter().enumerate() {
+            if role.trim().is_empty() {
+                self.problem(
+                    &path.join("approvals").join(k),
+                    "a role needs a name".into(),
+                );
+            }
+        }
+        Section {
+            id: raw.id.clone(),
+            part: raw.part.clone(),
+            title: raw.title.clone(),
+            notes: raw.notes.clone(),
+            items,
+            sections,
+            approvals: raw.approvals.clone(),
+        }
+    }
+
+    fn item(&mut self, raw: &RawItem, path: &Path, vars: &HashMap<&str, &str>) -> Item {
+        self.unique_id(&path.join("id"), &raw.id);
+        if raw.text.trim().is_empty() {
+            self.problem(&path.join("text"), format!("item `{}` has no text", raw.id));
+        }
+        let check = raw
+            .verify
+            .as_ref()
+            .and_then(|v| self.check(v, &path.join("verify"), vars));
+        let when = raw.when.as_ref().and_then(|written| {
+            let text = self.substitute(written, &path.join("when"), vars)?;
+            match text.trim() {
+                "true" | "yes" | "1" | "on" => Some(Condition {
+                    written: written.clone(),
+                    holds: true,
+                }),
+                "false" | "no" | "0" | "off" | "" => Some(Condition {
+                    written: written.clone(),
+                    holds: false,
+                }),
+                other => {
+                    let message = format!("`when` must come out true or false, not `{other}`");
+                    self.problem(&path.join("when"), message);
+                    None
+                }
+            }
+        });
+        let fix = raw
+            .fix
+            .as_ref()
+            .and_then(|f| self.substitute(f, &path.join("fix"), vars));
+        let items = raw
+            .items
+            .iter()
+            .enumerate()
+            .map(|(k, child)| self.item(child, &path.join("items").join(k), vars))
+            .collect();
+        Item {
+            id: raw.id.clone(),
+            text: raw.text.clone(),
+            check,
+            items,
+            tags: raw.tags.clone(),
+            fix,
+            blocking: raw.blocking.unwrap_or(true),
+            notes: raw.notes.clone(),
+            when,
+            digest: digest(raw),
+        }
+    }
+
+    fn substitute(
+        &mut self,
+        text: &str,
+        path: &Path,
+        vars: &HashMap<&str, &str>,
+    ) -> Option<String> {
+        match substitute(text, &|n| vars.get(n).copied()) {
+            Ok(text) => Some(text),
+            Err(name) => {
+                let names: Vec<&str> = vars.keys().copied().collect();
+                let hint = expect::suggest(&name, &names)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.problem(
+                    path,
+                    format!("`${{{name}}}` is not a defined variable{hint}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Substitutes variables in every text of a YAML value; None if any was undefined.
+    fn substitute_value(
+        &mut self,
+        value: &Value,
+        path: &Path,
+        vars: &HashMap<&str, &str>,
+    ) -> Option<Value> {
+        match value {
+            Value::String(text) => self.substitute(text, path, vars).map(Value::String),
+            Value::Sequence(items) => {
+                let mut out = Vec::new();
+                for (i, item) in items.iter().enumerate() {
+                    out.push(self.substitute_value(item, &path.join(i), vars));
+                }
+                out.into_iter()
+                    .collect::<Option<Vec<_>>>()
+                    .map(Value::Sequence)
+            }
+            Value::Mapping(map) => {
+                let mut out = Mapping::new();
+                let mut ok = true;
+                for (key, item) in map {
+                    let step = key.as_str().unwrap_or_default();
+                    match self.substitute_value(item, &path.join(step), vars) {
+                        Some(item) => {
+                            out.insert(key.clone(), item);
+                        }
+                        None => ok = false,
+                    }
+                }
+                ok.then_some(Value::Mapping(out))
+            }
+            other => Some(other.clone()),
+        }
+    }
+
+    fn check(&mut self, raw: &Value, path: &Path, vars: &HashMap<&str, &str>) -> Option<Check> {
+        let Value::Mapping(map) = raw else {
+            self.problem(
+                path,
+                "`verify` is a mapping: a resource kind, then `expect:`".into(),
+            );
+            return None;
+        };
+        let mut kind = None;
+        let mut expect = None;
+        let mut mode = MatchMode::Any;
+        let mut ok = true;
+        for (key, value) in map {
+            let Some(key) = key.as_str() else {
+                self.problem(path, "keys of `verify` are words".into());
+                ok = false;
+                continue;
+            };
+            let at = path.join(key);
+            match key {
+                "expect" => expect = Some((value, at)),
+                "match" => match value.as_str() {
+                    Some("any") => mode = MatchMode::Any,
+                    Some("all") => mode = MatchMode::All,
+                    _ => {
+                        self.problem(&at, "`match` is `any` or `all`".into());
+                        ok = false;
+                    }
+                },
+                name => match Kind::from_name(name) {
+                    Some(k) if kind.is_none() => kind = Some((k, value, at)),
+                    Some(_) => {
+                        self.key_problem(&at, "a `verify` block names one resource kind".into());
+                        ok = false;
+                    }
+                    None => {
+                        let mut words: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                        words.extend(["expect", "match"]);
+                        let hint = expect::suggest(name, &words)
+                            .map(|s| format!("; did you mean `{s}`?"))
+                            .unwrap_or_default();
+                        let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                        self.key_problem(
+                            &at,
+                            format!(
+                                "unknown verifier `{name}`{hint} (kinds: {})",
+                                kinds.join(", ")
+                            ),
+                        );
+                        ok = false;
+                    }
+                },
+            }
+        }
+        let Some((kind, selector, selector_path)) = kind else {
+            if ok {
+                let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+                self.problem(
+                    path,
+                    format!("`verify` names no resource kind ({})", kinds.join(", ")),
+                );
+            }
+            return None;
+        };
+        let Some((expect, expect_path)) = expect else {
+            self.problem(
+                path,
+                "`verify` needs `expect:` with at least one field".into(),
+            );
+            return None;
+        };
+
+        let selector = self.substitute_value(selector, &selector_path, vars)?;
+        let plain_key = scalar_text(&selector);
+        let selector = self.selector(kind, &selector, &selector_path)?;
+        let selector_text = plain_key.unwrap_or_else(|| {
+            let parts: Vec<String> = selector.iter().map(|(f, m)| format!("{f} {m}")).collect();
+            parts.join(" and ")
+        });
+        let expect_value = self.substitute_value(expect, &expect_path, vars)?;
+        let expect = self.fields(kind, &expect_value, &expect_path)?;
+        if expect.is_empty() {
+            self.problem(&expect_path, "`expect` needs at least one field".into());
+            return None;
+        }
+        ok.then_some(Check {
+            kind,
+            selector_text,
+            selector,
+            expect,
+            mode,
+        })
+    }
+
+    fn selector(
+        &mut self,
+        kind: Kind,
+        value: &Value,
+        path: &Path,
+    ) -> Option<Vec<(String, Matcher)>> {
+        match value {
+            Value::Mapping(_) => self.fields(kind, value, path),
+            other => match scalar_text(other) {
+                Some(key) if !key.is_empty() => Some(vec![kind.key_selector(&key)]),
+                _ => {
+                    let message = format!(
+                        "`{}` takes a {} or a mapping of field expectations",
+                        kind.name(),
+                        kind.key_doc()
+                    );
+                    self.problem(path, message);
+                    None
+                }
+            },
+        }
+    }
+
+    /// Parses `field: expectation` pairs against the kind's field catalog.
+    fn fields(&mut self, kind: Kind, value: &Value, path: &Path) -> Option<Vec<(String, Matcher)>> {
+        let Value::Mapping(map) = value else {
+            self.problem(path, "expected a mapping of `field: expectation`".into());
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (key, expectation) in map {
+            let Some(field) = key.as_str() else {
+                self.problem(path, "field names are words".into());
+                ok = false;
+                continue;
+            };
+            let at = path.join(field);
+            let Some(ty) = expect::field_type(kind.fields(), field) else {
+                let names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+                let hint = expect::suggest(field, &names)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.key_problem(
+                    &at,
+                    format!(
+                        "`{}` has no field `{field}`{hint} (see `barkcheck fields {}`)",
+                        kind.name(),
+                        kind.name()
+                    ),
+                );
+                ok = false;
+                continue;
+            };
+            match Matcher::parse(expectation, ty) {
+                Ok(matcher) => out.push((field.to_string(), matcher)),
+                Err(e) => {
+                    let mut deeper = at.clone();
+                    for step in &e.steps {
+                        deeper = deeper.join(step.as_str());
+                    }
+                    self.problem(&deeper, format!("{field}: {}", e.message));
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+/// Reads a vars file: a mapping of names to single values.
+fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Option<Problem>)>, LoadError> {
+    let origin = path.display().to_string();
+    let text = read_text(path, &origin)?;
+    let (map, tree): (Mapping, Tree) = parse(&text, &origin)?;
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    for (key, value) in &map {
+        let name = key.as_str().map(str::to_string).unwrap_or_default();
+        let at = Path::root().join(name.as_str());
+        let locate = Problem {
+            origin: origin.clone(),
+            pos: Some(tree.key_pos(&at)),
+            message: String::new(),
+        };
+        match scalar_text(value) {
+            Some(text) if !name.is_empty() => out.push((name, text, Some(locate))),
+            _ => problems.push(Problem {
+                message: format!("`{name}` must be a name with a single value"),
+                ..locate
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(LoadError { problems })
+    }
+}
+
+/// A scalar as text; None for mappings, lists and null.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Replaces every `${name}` in `text`; the error is the first name that `lookup` lacks.
+pub fn substitute<'v>(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<&'v str>,
+) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let name = after[..end].trim();
+        match lookup(name) {
+            Some(value) => out.push_str(value),
+            None => return Err(name.to_string()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The digest of an item's definition: its text, its check and its condition.
+fn digest(raw: &RawItem) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(raw.text.as_bytes());
+    hasher.update([0]);
+    if let Some(verify) = &raw.verify {
+        hasher.update(serde_yaml::to_string(verify).unwrap_or_default().as_bytes());
+    }
+    hasher.update([0]);
+    hasher.update(raw.when.as_deref().unwrap_or_default().as_bytes());
+    let bytes = hasher.finalize();
+    bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_replaces_known_names_and_names_the_unknown() {
+        let lookup = |n: &str| (n == "domain").then_some("barkbase.com");
+        assert_eq!(
+            substitute("app.${domain}", &lookup).unwrap(),
+            "app.barkbase.com"
+        );
+        assert_eq!(
+            substitute("${ domain }/x", &lookup).unwrap(),
+            "barkbase.com/x"
+        );
+        assert_eq!(substitute("${nope}", &lookup).unwrap_err(), "nope");
+    }
+}

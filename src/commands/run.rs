@@ -1,0 +1,57 @@
+//! `barkcheck run --phase P`: verifies a phase and prints every item with its evidence.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::{Workspace, aws_options};
+use crate::cli::{Format, Global, RunArgs};
+use crate::report;
+use crate::runner::run_phase;
+use crate::state::LastRun;
+use crate::verify::Inventory;
+
+pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
+    let workspace = Workspace::open(global)?;
+    let phase = workspace.phase(&args.phase)?;
+    let state = workspace.state.read()?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(async {
+        let automated = phase
+            .entries()
+            .iter()
+            .any(|e| e.item.check.is_some() && e.excluded_by.is_none());
+        let inventory = if automated {
+            let options = aws_options(global, &workspace.checklist);
+            Some(Arc::new(Inventory::connect(&options).await?))
+        } else {
+            None
+        };
+        anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)
+    })?;
+
+    let outcomes = report
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), i.outcome))
+        .collect();
+    workspace.state.update(|state| {
+        state.runs.insert(
+            phase.id.clone(),
+            LastRun {
+                at: Timestamp::now(),
+                outcomes,
+            },
+        );
+        Ok(())
+    })?;
+
+    match args.format {
+        Format::Table => report::print_table(&report)?,
+        Format::Json => report::print_json(&report)?,
+    }
+    Ok(report.readiness().exit_code())
+}

@@ -1,0 +1,33 @@
+//! barkcheck: a deployment checklist as a gate. `main` parses the command line, runs the
+//! command, and maps the result to an exit code (see `cli::EXIT_CODES`).
+
+use std::process::ExitCode;
+
+use barkcheck::cli::{Cli, Command};
+use barkcheck::{checklist, commands};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Run(args) => commands::run::run(&cli.global, args),
+        Command::Status(args) => commands::status::run(&cli.global, args),
+        Command::Sign(args) => commands::sign::sign(&cli.global, args),
+        Command::Unsign(args) => commands::sign::unsign(&cli.global, args),
+        Command::Walk(args) => commands::walk::run(&cli.global, args),
+        Command::Approve(args) => commands::approve::run(&cli.global, args),
+        Command::Lint => commands::lint::run(&cli.global),
+        Command::Fields(args) => commands::fields::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            // A checklist's problems are a list already; other errors print their cause chain.
+            match err.downcast_ref::<checklist::LoadError>() {
+                Some(load) => eprintln!("{load}"),
+                None => eprintln!("error: {err:#}"),
+            }
+            ExitCode::from(2)
+        }
+    }
+}

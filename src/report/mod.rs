@@ -1,0 +1,51 @@
+//! Rendering results for people and machines; the only code that writes to stdout.
+
+mod table;
+
+pub use table::{phase_table, status_table};
+
+use std::io::Write;
+
+use crate::runner::PhaseReport;
+
+/// The version of the JSON report's shape; bumped on any change a consumer could notice.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
+/// Prints a phase report as a table and a summary.
+pub fn print_table(report: &PhaseReport) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", phase_table(report))
+}
+
+/// Prints a phase report as one JSON document.
+pub fn print_json(report: &PhaseReport) -> std::io::Result<()> {
+    let document = serde_json::json!({
+        "schema": JSON_SCHEMA_VERSION,
+        "checklist": report.checklist,
+        "phase": report.phase,
+        "environment": report.environment,
+        "started": report.started,
+        "readiness": report.readiness(),
+        "summary": table::counts(report).into_iter()
+            .map(|(o, n)| (o.label().to_string(), serde_json::json!(n)))
+            .collect::<serde_json::Map<_, _>>(),
+        "items": report.items,
+        "approvals": report.approvals,
+    });
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &document)?;
+    writeln!(out)
+}
+
+/// Prints text that a command produced for people (status, confirmations).
+pub fn print_text(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+}
+
+/// Writes a question without ending the line, for interactive commands.
+pub fn prompt(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    write!(out, "{text}")?;
+    out.flush()
+}

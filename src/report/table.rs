@@ -1,0 +1,240 @@
+//! The terminal table of a phase run and of `status`, built with comfy-table.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::checklist::{Checklist, plain};
+use crate::runner::{ItemResult, PhaseReport, Readiness, section_label};
+use crate::state::State;
+use crate::verify::Outcome;
+
+/// The width used when stdout is not a terminal, wide enough for evidence to stay readable.
+const DEFAULT_WIDTH: u16 = 140;
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    if table.width().is_none() {
+        table.set_width(DEFAULT_WIDTH);
+    }
+    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table
+}
+
+/// How many counted items ended in each outcome, approvals included.
+pub fn counts(report: &PhaseReport) -> BTreeMap<Outcome, usize> {
+    let mut counts = BTreeMap::new();
+    for item in report.counted() {
+        *counts.entry(item.outcome).or_insert(0) += 1;
+    }
+    for approval in &report.approvals {
+        *counts.entry(approval.outcome).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// The evidence of an item in a few lines.
+fn evidence_text(item: &ItemResult) -> String {
+    let e = &item.evidence;
+    let mut lines: Vec<String> = Vec::new();
+    match item.outcome {
+        Outcome::Pass => {
+            let shown: Vec<String> = e
+                .comparisons
+                .iter()
+                .map(|c| format!("{} {}", c.field, c.expected))
+                .collect();
+            let resource = e.resource.clone().unwrap_or_default();
+            lines.push(format!("{resource}: {}", shown.join(", ")));
+        }
+        Outcome::Fail | Outcome::Error => {
+            if let Some(resource) = &e.resource {
+                lines.push(resource.clone());
+            }
+            for c in e.comparisons.iter().filter(|c| !c.ok) {
+                lines.push(format!(
+                    "{}: expected {}, observed {}",
+                    c.field, c.expected, c.observed
+                ));
+            }
+        }
+        Outcome::Signed => {
+            let at = e
+                .signed_at
+                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            let by = e.signed_by.as_deref().unwrap_or("?");
+            lines.push(format!("signed by {by}, {at}"));
+        }
+        Outcome::Pending | Outcome::Skipped => {}
+    }
+    if let Some(message) = &e.message {
+        lines.push(message.clone());
+    }
+    if let Some(note) = &e.note {
+        lines.push(format!("note: {note}"));
+    }
+    if let Some(fix) = &e.fix {
+        lines.push(format!("fix: {fix}"));
+    }
+    lines.join("\n")
+}
+
+/// The table of a phase run, grouped by section, and its summary.
+pub fn phase_table(report: &PhaseReport) -> String {
+    let mut table = new_table(&["Outcome", "Item", "Evidence"]);
+    let mut section = None;
+    for item in &report.items {
+        if section.as_ref() != Some(&item.section) {
+            section = Some(item.section.clone());
+            table.add_row(vec![
+                Cell::new(""),
+                Cell::new(format!("▸ {}", plain(&item.section))),
+                Cell::new(""),
+            ]);
+        }
+        let indent = "  ".repeat(item.depth);
+        let blocking = if item.blocking { "" } else { " (non-blocking)" };
+        table.add_row(vec![
+            Cell::new(item.outcome.label()),
+            Cell::new(format!(
+                "{indent}{} [{}]{blocking}",
+                plain(&item.text),
+                item.id
+            )),
+            Cell::new(evidence_text(item)),
+        ]);
+    }
+    for approval in &report.approvals {
+        if section.as_ref() != Some(&approval.section) {
+            section = Some(approval.section.clone());
+            table.add_row(vec![
+                Cell::new(""),
+                Cell::new(format!("▸ {}", approval.section)),
+                Cell::new(""),
+            ]);
+        }
+        let detail = match (&approval.by, approval.at) {
+            (Some(by), Some(at)) => {
+                format!("approved by {by}, {}", at.strftime("%Y-%m-%d %H:%M UTC"))
+            }
+            _ => format!("barkcheck approve --role \"{}\" --by NAME", approval.role),
+        };
+        table.add_row(vec![
+            Cell::new(approval.outcome.label()),
+            Cell::new(format!("{} (approval)", approval.role)),
+            Cell::new(detail),
+        ]);
+    }
+
+    let mut out = format!(
+        "{} — phase {} ({})\n",
+        report.checklist, report.phase, report.phase_title
+    );
+    let _ = writeln!(out, "{table}");
+    let parts: Vec<String> = counts(report)
+        .iter()
+        .rev()
+        .map(|(o, n)| format!("{n} {}", o.label()))
+        .collect();
+    let verdict = match report.readiness() {
+        Readiness::Ready => "READY",
+        Readiness::NotReady => "NOT READY",
+        Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
+    };
+    let _ = write!(out, "{}: {verdict} — {}", report.phase, parts.join(", "));
+    out
+}
+
+/// Progress per phase and section from the state alone.
+pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) -> String {
+    let mut out = String::new();
+    for phase in checklist
+        .phases
+        .iter()
+        .filter(|p| only.is_none_or(|o| o == p.id))
+    {
+        let last_run = state.runs.get(&phase.id);
+        let mut table = new_table(&["Section", "Manual signed", "Automated (last run)"]);
+        let entries = phase.entries();
+        let mut rows: Vec<(String, usize, usize, BTreeMap<Outcome, usize>, usize)> = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            let is_parent = entries.iter().any(|e| e.parent == Some(i));
+            let label = section_label(entry);
+            if rows.last().is_none_or(|r| r.0 != label) {
+                rows.push((label, 0, 0, BTreeMap::new(), 0));
+            }
+            let row = rows.last_mut().expect("a row was just pushed");
+            if entry.item.check.is_some() {
+                row.4 += 1;
+                if let Some(outcome) = last_run.and_then(|r| r.outcomes.get(&entry.item.id)) {
+                    *row.3.entry(*outcome).or_insert(0) += 1;
+                }
+            } else if !is_parent {
+                row.2 += 1;
+                let signed = state
+                    .signoffs
+                    .get(&entry.item.id)
+                    .is_some_and(|s| s.digest == entry.item.digest);
+                row.1 += usize::from(signed);
+            }
+        }
+        for (label, signed, manual, outcomes, automated) in rows {
+            let manual_text = if manual == 0 {
+                "-".to_string()
+            } else {
+                format!("{signed}/{manual}")
+            };
+            let automated_text = if automated == 0 {
+                "-".to_string()
+            } else if outcomes.is_empty() {
+                format!("{automated} checks, not run")
+            } else {
+                let parts: Vec<String> = outcomes
+                    .iter()
+                    .map(|(o, n)| format!("{n} {}", o.label()))
+                    .collect();
+                format!("{automated} checks: {}", parts.join(", "))
+            };
+            table.add_row(vec![
+                Cell::new(plain(&label)),
+                Cell::new(manual_text),
+                Cell::new(automated_text),
+            ]);
+        }
+        let approvals: Vec<(String, bool)> = phase
+            .approvals()
+            .map(|(_, role)| {
+                let done = state
+                    .approvals
+                    .get(&phase.id)
+                    .is_some_and(|r| r.contains_key(role));
+                (role.to_string(), done)
+            })
+            .collect();
+        let _ = writeln!(out, "phase {} ({})", phase.id, phase.title);
+        if let Some(run) = last_run {
+            let _ = writeln!(out, "last run: {}", run.at.strftime("%Y-%m-%d %H:%M UTC"));
+        }
+        let _ = writeln!(out, "{table}");
+        if !approvals.is_empty() {
+            let done = approvals.iter().filter(|(_, d)| *d).count();
+            let list: Vec<String> = approvals
+                .iter()
+                .map(|(role, d)| format!("{role} {}", if *d { "✓" } else { "…" }))
+                .collect();
+            let _ = writeln!(
+                out,
+                "approvals {done}/{}: {}",
+                approvals.len(),
+                list.join(", ")
+            );
+        }
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}

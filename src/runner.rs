@@ -1,0 +1,311 @@
+//! Running a phase: decides every item, concurrently, and returns the results in order.
+//!
+//! Automated items run as concurrent tasks sharing one [`Inventory`], so each AWS listing is
+//! fetched once whatever the number of items reading it. Manual items take their outcome from
+//! the state's sign-offs. A parent item rolls up its sub-items: it is as bad as the worst of
+//! them (ERROR, then FAIL, then PENDING), and its own check if it has one.
+
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::checklist::{Checklist, Entry, Phase, plain};
+use crate::state::State;
+use crate::verify::{Comparison, Inventory, Outcome, Verdict, decide};
+
+/// The result of one item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemResult {
+    pub id: String,
+    pub text: String,
+    /// The section's heading, and the numbered step's after a `/` when there is one.
+    pub section: String,
+    #[serde(skip)]
+    pub section_id: String,
+    pub depth: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    pub outcome: Outcome,
+    pub automated: bool,
+    pub blocking: bool,
+    pub evidence: Evidence,
+}
+
+/// What an outcome rests on.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Evidence {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub comparisons: Vec<Comparison>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// What to do about a FAIL or an ERROR.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// A role's approval of the phase.
+#[derive(Debug, Clone, Serialize)]
+pub struct ApprovalResult {
+    pub role: String,
+    pub section: String,
+    pub outcome: Outcome,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Everything a run of one phase found.
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseReport {
+    pub checklist: String,
+    pub phase: String,
+    pub phase_title: String,
+    pub environment: String,
+    pub started: Timestamp,
+    pub items: Vec<ItemResult>,
+    pub approvals: Vec<ApprovalResult>,
+}
+
+/// The verdict on a phase and the exit code it maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// Every blocking item passed, was signed or skipped, and every role approved.
+    Ready,
+    /// A blocking item failed or is pending, or a role has not approved.
+    NotReady,
+    /// Some item could not be verified.
+    Unverified,
+}
+
+impl Readiness {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Readiness::Ready => 0,
+            Readiness::NotReady => 1,
+            Readiness::Unverified => 3,
+        }
+    }
+}
+
+impl PhaseReport {
+    /// Items that stand for themselves: leaves, and parents with a check of their own. Parents
+    /// without one only sum up their sub-items and are not counted again.
+    pub fn counted(&self) -> impl Iterator<Item = &ItemResult> {
+        self.items.iter().filter(|r| {
+            r.automated
+                || !self
+                    .items
+                    .iter()
+                    .any(|c| c.parent.as_deref() == Some(&r.id))
+        })
+    }
+
+    pub fn readiness(&self) -> Readiness {
+        let gating: Vec<&ItemResult> = self.counted().filter(|r| r.blocking).collect();
+        if gating.iter().any(|r| r.outcome == Outcome::Error) {
+            return Readiness::Unverified;
+        }
+        let open = gating
+            .iter()
+            .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Pending));
+        let unapproved = self.approvals.iter().any(|a| a.outcome != Outcome::Signed);
+        if open || unapproved {
+            Readiness::NotReady
+        } else {
+            Readiness::Ready
+        }
+    }
+}
+
+/// Decides every item of `phase`; `inventory` is None when the phase has no automated item.
+pub async fn run_phase(
+    checklist: &Checklist,
+    phase: &Phase,
+    state: &State,
+    inventory: Option<Arc<Inventory>>,
+) -> PhaseReport {
+    let started = Timestamp::now();
+    let entries = phase.entries();
+
+    // Start every automated check at once; the inventory shares the calls between them.
+    let mut tasks = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let task = match (&entry.item.check, &inventory, entry.excluded_by) {
+            (Some(check), Some(inventory), None) => {
+                let (check, inventory) = (check.clone(), inventory.clone());
+                Some(tokio::spawn(
+                    async move { decide(&check, &inventory).await },
+                ))
+            }
+            _ => None,
+        };
+        tasks.push(task);
+    }
+
+    let mut items = Vec::with_capacity(entries.len());
+    for (entry, task) in entries.iter().zip(tasks) {
+        let verdict = match task {
+            Some(task) => Some(task.await.unwrap_or_else(|e| Verdict {
+                outcome: Outcome::Error,
+                resource: None,
+                comparisons: Vec::new(),
+                message: Some(format!("the check stopped unexpectedly: {e}")),
+            })),
+            None => None,
+        };
+        items.push(item_result(&entries, entry, verdict, state));
+    }
+    roll_up(&mut items);
+
+    let approvals = phase
+        .approvals()
+        .map(|(section, role)| {
+            let approval = state
+                .approvals
+                .get(&phase.id)
+                .and_then(|roles| roles.get(role));
+            ApprovalResult {
+                role: role.to_string(),
+                section: section.heading().to_string(),
+                outcome: if approval.is_some() {
+                    Outcome::Signed
+                } else {
+                    Outcome::Pending
+                },
+                by: approval.map(|a| a.by.clone()),
+                at: approval.map(|a| a.at),
+                note: approval.and_then(|a| a.note.clone()),
+            }
+        })
+        .collect();
+
+    PhaseReport {
+        checklist: checklist.name.clone(),
+        phase: phase.id.clone(),
+        phase_title: phase.title.clone(),
+        environment: state.environment.clone(),
+        started,
+        items,
+        approvals,
+    }
+}
+
+/// The section label of an entry: its heading, and the step's when it sits in one.
+pub fn section_label(entry: &Entry<'_>) -> String {
+    match entry.step {
+        Some(step) => format!("{} / {}", entry.section.heading(), plain(step.heading())),
+        None => entry.section.heading().to_string(),
+    }
+}
+
+fn item_result(
+    entries: &[Entry<'_>],
+    entry: &Entry<'_>,
+    verdict: Option<Verdict>,
+    state: &State,
+) -> ItemResult {
+    let item = entry.item;
+    let mut evidence = Evidence::default();
+    let outcome = if let Some(condition) = entry.excluded_by {
+        evidence.message = Some(format!(
+            "does not apply: `when: {}` is false",
+            condition.written
+        ));
+        Outcome::Skipped
+    } else if let Some(verdict) = verdict {
+        evidence.resource = verdict.resource;
+        evidence.comparisons = verdict.comparisons;
+        evidence.message = verdict.message;
+        if matches!(verdict.outcome, Outcome::Fail | Outcome::Error) {
+            evidence.fix = item.fix.clone();
+        }
+        verdict.outcome
+    } else if item.check.is_some() {
+        evidence.message = Some("not run".into());
+        Outcome::Error
+    } else {
+        match state.signoffs.get(&item.id) {
+            Some(signoff) if signoff.digest == item.digest => {
+                evidence.signed_by = Some(signoff.by.clone());
+                evidence.signed_at = Some(signoff.at);
+                evidence.note = signoff.note.clone();
+                Outcome::Signed
+            }
+            Some(signoff) => {
+                evidence.message = Some(format!(
+                    "stale: signed by {} at {}, but the item changed since; sign it again",
+                    signoff.by, signoff.at
+                ));
+                Outcome::Pending
+            }
+            None => Outcome::Pending,
+        }
+    };
+    ItemResult {
+        id: item.id.clone(),
+        text: item.text.clone(),
+        section: section_label(entry),
+        section_id: entry.section.id.clone(),
+        depth: entry.depth,
+        parent: entry.parent.map(|p| entries[p].item.id.clone()),
+        outcome,
+        automated: item.check.is_some(),
+        blocking: entry.blocking,
+        evidence,
+    }
+}
+
+/// How bad an outcome is when summing up sub-items.
+fn severity(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::Error => 5,
+        Outcome::Fail => 4,
+        Outcome::Pending => 3,
+        Outcome::Signed => 2,
+        Outcome::Pass => 1,
+        Outcome::Skipped => 0,
+    }
+}
+
+/// Gives each parent the worst outcome among itself and its sub-items, deepest first.
+fn roll_up(items: &mut [ItemResult]) {
+    for i in (0..items.len()).rev() {
+        let children: Vec<Outcome> = items
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(&items[i].id))
+            .map(|c| c.outcome)
+            .collect();
+        if children.is_empty() {
+            continue;
+        }
+        let own = items[i].automated.then_some(items[i].outcome);
+        let worst = children
+            .iter()
+            .copied()
+            .chain(own)
+            .max_by_key(|o| severity(*o))
+            .unwrap_or(Outcome::Skipped);
+        if !items[i].automated && items[i].outcome != Outcome::Skipped {
+            items[i].evidence = Evidence {
+                message: Some(format!("sums up {} sub-items", children.len())),
+                ..Evidence::default()
+            };
+        }
+        if items[i].outcome != Outcome::Skipped {
+            items[i].outcome = worst;
+        }
+    }
+}

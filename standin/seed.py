@@ -1,0 +1,836 @@
+"""Seeds moto with a BarkBase-like production environment, in one of three profiles.
+
+* compliant: everything the BarkBase production checklist asks for is in place;
+* gaps: the same resources under the same names, with the known gaps listed in GAPS;
+* empty: nothing.
+
+Everything lives in us-east-1 (CloudFront and its certificate and WAF ACL must be there anyway)
+and is created with boto3 and dummy credentials against a loopback moto endpoint. standin.py
+imports this module; it also runs alone against any stand-in or moto endpoint:
+
+    python seed.py --endpoint http://127.0.0.1:PORT --profile gaps --reset
+
+The data is plain Python below: the compliant profile first, then GAPS, the changes that turn
+it into the gaps profile, one line per gap. Strings of the form "${name}" are filled at seed
+time with ARNs and ids that only exist once something is created (KMS key, IAM role, topics,
+certificate, WAF ACL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+
+REGION = "us-east-1"
+PROFILES = ("compliant", "gaps", "empty")
+DROP = object()  # in a gap's changes: remove this key
+
+# --- The compliant profile ------------------------------------------------------------------
+
+KMS_KEY = {"Description": "barkbase-prod RDS storage", "Alias": "alias/barkbase-prod-rds"}
+
+MONITORING_ROLE = {
+    "RoleName": "barkbase-rds-monitoring",
+    "AssumeRolePolicyDocument": json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+    # moto has no AWS managed policies unless told to load all of them, so the role carries
+    # the permissions of AmazonRDSEnhancedMonitoringRole inline.
+    "PolicyName": "rds-enhanced-monitoring",
+    "PolicyDocument": json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogGroup", "logs:PutRetentionPolicy"],
+                    "Resource": "arn:aws:logs:*:*:log-group:RDS*",
+                },
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "logs:CreateLogStream",
+                        "logs:PutLogEvents",
+                        "logs:DescribeLogStreams",
+                        "logs:GetLogEvents",
+                    ],
+                    "Resource": "arn:aws:logs:*:*:log-group:RDS*:log-stream:*",
+                },
+            ],
+        }
+    ),
+}
+
+RDS_INSTANCE = {
+    "DBInstanceIdentifier": "barkbase-prod",
+    "Engine": "postgres",
+    "EngineVersion": "16.4",
+    "DBInstanceClass": "db.t4g.medium",
+    "AllocatedStorage": 100,
+    "StorageType": "gp3",
+    "DBName": "barkbase_prod",
+    "MasterUsername": "postgres",
+    "MasterUserPassword": "not-a-real-password",
+    "MultiAZ": True,
+    "BackupRetentionPeriod": 30,
+    "StorageEncrypted": True,
+    "KmsKeyId": "${kms_key_arn}",
+    "MonitoringInterval": 60,
+    "MonitoringRoleArn": "${monitoring_role_arn}",
+    "EnablePerformanceInsights": True,  # moto drops it: never returned
+    "PerformanceInsightsRetentionPeriod": 7,
+    "PubliclyAccessible": False,
+    "PreferredBackupWindow": "03:00-04:00",
+    "PreferredMaintenanceWindow": "sun:04:30-sun:05:30",
+    "DeletionProtection": True,
+    "EnableCloudwatchLogsExports": ["postgresql"],
+    "AutoMinorVersionUpgrade": True,
+    "CopyTagsToSnapshot": True,
+    "Tags": [{"Key": "app", "Value": "barkbase"}, {"Key": "env", "Value": "prod"}],
+}
+
+# An Aurora cluster beside the instance, so that verifiers meet cluster members in
+# DescribeDBInstances (their backup and encryption settings live on the cluster).
+AURORA_CLUSTER = {
+    "DBClusterIdentifier": "barkbase-reports",
+    "Engine": "aurora-postgresql",
+    "EngineVersion": "16.4",
+    "DatabaseName": "barkbase_reports",
+    "MasterUsername": "postgres",
+    "MasterUserPassword": "not-a-real-password",
+    "BackupRetentionPeriod": 30,
+    "StorageEncrypted": True,
+    "KmsKeyId": "${kms_key_arn}",
+    "DeletionProtection": True,
+    "PreferredBackupWindow": "03:00-04:00",
+    "PreferredMaintenanceWindow": "sun:04:30-sun:05:30",
+    "EnableCloudwatchLogsExports": ["postgresql"],
+    "Tags": [{"Key": "app", "Value": "barkbase"}, {"Key": "env", "Value": "prod"}],
+}
+# Two members in two zones: the writer and a reader, which makes the cluster Multi-AZ.
+AURORA_INSTANCES = [
+    {"DBInstanceIdentifier": "barkbase-reports-1", "AvailabilityZone": "us-east-1a"},
+    {"DBInstanceIdentifier": "barkbase-reports-2", "AvailabilityZone": "us-east-1b"},
+]
+AURORA_INSTANCE_CLASS = "db.r6g.large"
+
+SNS_TOPICS = {
+    "critical_topic_arn": "barkbase-prod-critical",
+    "warning_topic_arn": "barkbase-prod-warning",
+}
+OPS_EMAIL = "ops@barkbase.com"
+
+# Settings every alarm shares unless it says otherwise.
+ALARM_DEFAULTS = {
+    "ActionsEnabled": True,
+    "AlarmActions": ["${critical_topic_arn}"],
+    "OKActions": ["${warning_topic_arn}"],
+    "Statistic": "Average",
+    "Period": 300,
+    "EvaluationPeriods": 2,
+    "TreatMissingData": "notBreaching",
+}
+RDS_DIMENSION = [{"Name": "DBInstanceIdentifier", "Value": "barkbase-prod"}]
+API_DIMENSION = [{"Name": "ApiName", "Value": "BarkBaseAPI"}]
+
+ALARMS = [
+    {
+        "AlarmName": "barkbase-prod-rds-cpu",
+        "Namespace": "AWS/RDS",
+        "MetricName": "CPUUtilization",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 80,
+        "Dimensions": RDS_DIMENSION,
+    },
+    {
+        "AlarmName": "barkbase-prod-rds-connections",
+        "Namespace": "AWS/RDS",
+        "MetricName": "DatabaseConnections",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 80,
+        "Dimensions": RDS_DIMENSION,
+    },
+    {
+        "AlarmName": "barkbase-prod-rds-free-storage",
+        "Namespace": "AWS/RDS",
+        "MetricName": "FreeStorageSpace",
+        "ComparisonOperator": "LessThanThreshold",
+        "Threshold": 5368709120,  # 5 GiB
+        "Dimensions": RDS_DIMENSION,
+    },
+    {
+        "AlarmName": "barkbase-prod-api-latency",
+        "Namespace": "AWS/ApiGateway",
+        "MetricName": "Latency",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 2000,
+        "Dimensions": API_DIMENSION,
+    },
+    {
+        "AlarmName": "barkbase-prod-api-5xx",
+        "Namespace": "AWS/ApiGateway",
+        "MetricName": "5XXError",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 10,
+        "Statistic": "Sum",
+        "EvaluationPeriods": 1,
+        "Dimensions": API_DIMENSION,
+    },
+    {
+        "AlarmName": "barkbase-prod-lambda-errors",
+        "Namespace": "AWS/Lambda",
+        "MetricName": "Errors",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 10,
+        "Statistic": "Sum",
+        "EvaluationPeriods": 1,
+    },
+    {
+        "AlarmName": "barkbase-prod-failed-logins",
+        "Namespace": "BarkBase/Security",
+        "MetricName": "FailedLogins",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 10,
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+    },
+    {
+        "AlarmName": "barkbase-prod-failed-auth",
+        "Namespace": "BarkBase/Security",
+        "MetricName": "FailedAuth",
+        "ComparisonOperator": "GreaterThanThreshold",
+        "Threshold": 50,
+        "Statistic": "Sum",
+        "EvaluationPeriods": 1,
+    },
+]
+
+DASHBOARD_NAME = "BarkBase-Production"
+# Metric rows are [namespace, metric, dimension name, value, ..., {options}]; "." repeats the
+# value in the same position of the row above, as the CloudWatch console writes it.
+DASHBOARD_WIDGETS = [
+    {
+        "type": "metric",
+        "x": 0,
+        "y": 0,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": "API",
+            "region": REGION,
+            "view": "timeSeries",
+            "stat": "Sum",
+            "period": 300,
+            "metrics": [
+                ["AWS/ApiGateway", "Count", "ApiName", "BarkBaseAPI"],
+                [".", "Latency", ".", ".", {"stat": "p99"}],
+                [".", "5XXError", ".", "."],
+            ],
+        },
+    },
+    {
+        "type": "metric",
+        "x": 12,
+        "y": 0,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": "Database",
+            "region": REGION,
+            "view": "timeSeries",
+            "stat": "Average",
+            "period": 300,
+            "metrics": [
+                ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", "barkbase-prod"],
+                ["AWS/RDS", "DatabaseConnections", "DBInstanceIdentifier", "barkbase-prod"],
+            ],
+        },
+    },
+    {
+        "type": "metric",
+        "x": 0,
+        "y": 6,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": "Lambda",
+            "region": REGION,
+            "view": "timeSeries",
+            "stat": "Sum",
+            "period": 300,
+            "metrics": [
+                ["AWS/Lambda", "Errors"],
+                [".", "Duration", {"stat": "Average"}],
+            ],
+        },
+    },
+    {
+        "type": "metric",
+        "x": 12,
+        "y": 6,
+        "width": 12,
+        "height": 6,
+        "properties": {
+            "title": "Security and business",
+            "region": REGION,
+            "view": "timeSeries",
+            "stat": "Sum",
+            "period": 300,
+            "metrics": [
+                ["BarkBase/Security", "FailedLogins"],
+                ["BarkBase/Business", "BookingsCreated"],
+            ],
+        },
+    },
+    {
+        "type": "text",
+        "x": 0,
+        "y": 12,
+        "width": 24,
+        "height": 2,
+        "properties": {"markdown": "# BarkBase production\nRunbook: see the ops wiki."},
+    },
+]
+
+LOG_GROUPS = {
+    "/aws/lambda/barkbase-auth-api-prod": 90,
+    "/aws/lambda/barkbase-bookings-api-prod": 90,
+    "/aws/apigateway/barkbase-prod-access": 90,
+    "/barkbase/prod/audit": 365,
+    "/aws/rds/instance/barkbase-prod/postgresql": 90,
+    # Enough further Lambda groups that listing /aws/lambda/ takes more than one page: moto,
+    # like AWS, answers DescribeLogGroups with at most 50 groups a page.
+    **{f"/aws/lambda/barkbase-fn-{n:02d}-prod": 90 for n in range(1, 51)},
+}
+
+CERTIFICATE = {
+    "DomainName": "barkbase.com",
+    "SubjectAlternativeNames": ["*.barkbase.com"],
+    "ValidationMethod": "DNS",
+}
+
+WEB_ACL = {
+    "Name": "barkbase-prod-cloudfront",
+    "Scope": "CLOUDFRONT",
+    "DefaultAction": {"Allow": {}},
+    "Description": "BarkBase production CloudFront protection",
+    "Rules": [
+        {
+            "Name": "rate-limit-per-ip",
+            "Priority": 0,
+            "Action": {"Block": {}},
+            "Statement": {"RateBasedStatement": {"Limit": 2000, "AggregateKeyType": "IP"}},
+            "VisibilityConfig": {
+                "SampledRequestsEnabled": True,
+                "CloudWatchMetricsEnabled": True,
+                "MetricName": "rate-limit-per-ip",
+            },
+        },
+        *(
+            {
+                "Name": name,
+                "Priority": priority,
+                "OverrideAction": {"None": {}},
+                "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": name}},
+                "VisibilityConfig": {
+                    "SampledRequestsEnabled": True,
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": name,
+                },
+            }
+            for priority, name in (
+                (1, "AWSManagedRulesSQLiRuleSet"),
+                (2, "AWSManagedRulesCommonRuleSet"),
+            )
+        ),
+    ],
+    "VisibilityConfig": {
+        "SampledRequestsEnabled": True,
+        "CloudWatchMetricsEnabled": True,
+        "MetricName": "barkbase-prod-cloudfront",
+    },
+}
+
+FRONTEND_BUCKET = "barkbase-frontend-prod"
+
+DISTRIBUTION = {
+    "CallerReference": "barkbase-frontend-prod",
+    "Comment": "BarkBase frontend (production)",
+    "Enabled": True,
+    "Aliases": {"Quantity": 1, "Items": ["app.barkbase.com"]},
+    "DefaultRootObject": "index.html",
+    "Origins": {
+        "Quantity": 1,
+        "Items": [
+            {
+                "Id": "barkbase-frontend-prod-s3",
+                "DomainName": f"{FRONTEND_BUCKET}.s3.{REGION}.amazonaws.com",
+                "S3OriginConfig": {"OriginAccessIdentity": ""},
+            }
+        ],
+    },
+    "DefaultCacheBehavior": {
+        "TargetOriginId": "barkbase-frontend-prod-s3",
+        "ViewerProtocolPolicy": "redirect-to-https",
+        "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",  # managed CachingOptimized
+        "Compress": True,
+    },
+    # The single-page app answers every unknown path with index.html.
+    "CustomErrorResponses": {
+        "Quantity": 2,
+        "Items": [
+            {
+                "ErrorCode": code,
+                "ResponsePagePath": "/index.html",
+                "ResponseCode": "200",
+                "ErrorCachingMinTTL": 10,
+            }
+            for code in (403, 404)
+        ],
+    },
+    "ViewerCertificate": {
+        "ACMCertificateArn": "${certificate_arn}",
+        "CloudFrontDefaultCertificate": False,
+        "SSLSupportMethod": "sni-only",
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+    },
+    "WebACLId": "${web_acl_arn}",
+    "HttpVersion": "http2and3",
+    "PriceClass": "PriceClass_100",
+}
+
+
+def _template(description: str, resources: dict, outputs: dict) -> dict:
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": description,
+        "Resources": resources,
+        "Outputs": {k: {"Value": v} for k, v in outputs.items()},
+    }
+
+
+STACKS = {
+    "BarkBaseCdkStack": _template(
+        "BarkBase production application (AWS CDK)",
+        {
+            "ReleaseParameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {"Type": "String", "Name": "/barkbase/prod/release", "Value": "1"},
+            }
+        },
+        {
+            "DatabaseEndpoint": "${rds_endpoint}",  # what moto made barkbase-prod's address
+            "ApiUrl": "https://abc123xyz.execute-api.us-east-1.amazonaws.com/prod/",
+        },
+    ),
+    "CDKToolkit": _template(
+        "This stack includes resources needed to deploy AWS CDK apps into this environment",
+        {
+            "CdkBootstrapVersion": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Type": "String",
+                    "Name": "/cdk-bootstrap/hnb659fds/version",
+                    "Value": "21",
+                },
+            }
+        },
+        {"BootstrapVersion": "21"},
+    ),
+}
+
+
+def compliant() -> dict:
+    """The compliant profile, as a fresh copy that a gap may change."""
+    return copy.deepcopy(
+        {
+            "kms_key": KMS_KEY,
+            "monitoring_role": MONITORING_ROLE,
+            "rds_instance": RDS_INSTANCE,
+            "aurora_cluster": AURORA_CLUSTER,
+            "aurora_instances": AURORA_INSTANCES,
+            "sns_topics": SNS_TOPICS,
+            "alarms": [{**ALARM_DEFAULTS, **alarm} for alarm in ALARMS],
+            "dashboard": {"DashboardName": DASHBOARD_NAME, "widgets": DASHBOARD_WIDGETS},
+            "log_groups": LOG_GROUPS,
+            "certificate": CERTIFICATE,
+            "web_acl": WEB_ACL,
+            "bucket": FRONTEND_BUCKET,
+            "distribution": DISTRIBUTION,
+            "stacks": STACKS,
+        }
+    )
+
+
+# --- The gaps profile: the compliant one with these changes ---------------------------------
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One known gap: which checklist concern it breaks, and the change that makes it."""
+
+    id: str
+    description: str
+    apply: Callable[[dict], None]
+
+
+def _change(key: str, **changes) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        _update(profile[key], changes)
+
+    return apply
+
+
+def _change_alarm(name: str, **changes) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        _update(_alarm(profile, name), changes)
+
+    return apply
+
+
+def _remove_alarm(name: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        profile["alarms"].remove(_alarm(profile, name))
+
+    return apply
+
+
+def _remove(key: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        profile[key] = None
+
+    return apply
+
+
+def _retention(group: str, days: int) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        profile["log_groups"][group] = days
+
+    return apply
+
+
+def _remove_stack(name: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        del profile["stacks"][name]
+
+    return apply
+
+
+def _remove_dashboard_namespaces(*namespaces: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        dashboard = profile["dashboard"]
+        dashboard["widgets"] = _without_namespaces(dashboard["widgets"], set(namespaces))
+
+    return apply
+
+
+GAPS = [
+    Gap("rds-instance-class", "barkbase-prod is db.t4g.micro, not db.t4g.medium",
+        _change("rds_instance", DBInstanceClass="db.t4g.micro")),
+    Gap("rds-multi-az", "barkbase-prod is single-AZ",
+        _change("rds_instance", MultiAZ=False)),
+    Gap("rds-backup-retention", "barkbase-prod keeps backups 7 days, not 30",
+        _change("rds_instance", BackupRetentionPeriod=7)),
+    Gap("rds-enhanced-monitoring", "barkbase-prod has no enhanced monitoring (interval 0)",
+        _change("rds_instance", MonitoringInterval=0, MonitoringRoleArn=DROP)),
+    Gap("rds-public", "barkbase-prod is publicly accessible",
+        _change("rds_instance", PubliclyAccessible=True)),
+    Gap("rds-deletion-protection", "barkbase-prod has no deletion protection",
+        _change("rds_instance", DeletionProtection=False)),
+    Gap("rds-backup-window", "barkbase-prod backs up at 12:00-13:00 UTC, in business hours",
+        _change("rds_instance", PreferredBackupWindow="12:00-13:00")),
+    Gap("aurora-missing", "there is no Aurora cluster barkbase-reports",
+        _remove("aurora_cluster")),
+    Gap("alarm-rds-cpu-threshold", "barkbase-prod-rds-cpu fires at 90, not 80",
+        _change_alarm("barkbase-prod-rds-cpu", Threshold=90)),
+    Gap("alarm-failed-auth-missing", "alarm barkbase-prod-failed-auth does not exist",
+        _remove_alarm("barkbase-prod-failed-auth")),
+    Gap("alarm-lambda-errors-no-action", "barkbase-prod-lambda-errors notifies nobody",
+        _change_alarm("barkbase-prod-lambda-errors", AlarmActions=[])),
+    Gap("dashboard-metrics", "the dashboard lacks the AWS/Lambda and BarkBase/Business metrics",
+        _remove_dashboard_namespaces("AWS/Lambda", "BarkBase/Business")),
+    Gap("logs-bookings-retention", "/aws/lambda/barkbase-bookings-api-prod keeps 30 days",
+        _retention("/aws/lambda/barkbase-bookings-api-prod", 30)),
+    Gap("logs-audit-retention", "/barkbase/prod/audit keeps 90 days, not 365",
+        _retention("/barkbase/prod/audit", 90)),
+    Gap("cloudfront-https", "the distribution allows plain HTTP (allow-all)",
+        lambda p: _update(p["distribution"]["DefaultCacheBehavior"],
+                          {"ViewerProtocolPolicy": "allow-all"})),
+    Gap("cloudfront-waf", "the distribution has no WAF web ACL",
+        _change("distribution", WebACLId=DROP)),
+    Gap("cloudfront-spa-errors", "the distribution has no custom error responses",
+        _change("distribution", CustomErrorResponses=DROP)),
+    Gap("cdk-bootstrap", "there is no CDKToolkit stack",
+        _remove_stack("CDKToolkit")),
+]
+
+
+def gaps() -> dict:
+    profile = compliant()
+    for gap in GAPS:
+        gap.apply(profile)
+    return profile
+
+
+def _update(target: dict, changes: dict) -> None:
+    for key, value in changes.items():
+        if value is DROP:
+            target.pop(key, None)
+        else:
+            target[key] = value
+
+
+def _alarm(profile: dict, name: str) -> dict:
+    return next(a for a in profile["alarms"] if a["AlarmName"] == name)
+
+
+def _without_namespaces(widgets: list, namespaces: set) -> list:
+    """The widgets without metric rows in the given namespaces. A kept row uses the "."
+    shorthand only while the row above it is kept too; widgets left empty go."""
+    kept_widgets = []
+    for widget in widgets:
+        rows = widget.get("properties", {}).get("metrics")
+        if rows is None:
+            kept_widgets.append(widget)
+            continue
+        kept, previous_full, previous_kept = [], [], False
+        for row in rows:
+            full = [
+                previous_full[i] if value == "." and i < len(previous_full) else value
+                for i, value in enumerate(row)
+            ]
+            if full[0] not in namespaces:
+                kept.append(row if previous_kept else full)
+                previous_kept = True
+            else:
+                previous_kept = False
+            previous_full = full
+        if kept:
+            widget["properties"]["metrics"] = kept
+            kept_widgets.append(widget)
+    return kept_widgets
+
+
+# --- Seeding --------------------------------------------------------------------------------
+
+
+def seed(endpoint_url: str, profile_name: str) -> dict:
+    """Creates the profile's resources in moto at endpoint_url; answers what it created."""
+    if profile_name not in PROFILES:
+        raise ValueError(f"unknown profile {profile_name!r}; one of {PROFILES}")
+    summary: dict = {"profile": profile_name, "region": REGION, "created": {}}
+    if profile_name == "empty":
+        return summary
+    profile = compliant() if profile_name == "compliant" else gaps()
+    if profile_name == "gaps":
+        summary["gaps"] = [{"id": g.id, "description": g.description} for g in GAPS]
+    Seeder(endpoint_url, summary["created"]).run(profile)
+    return summary
+
+
+class Seeder:
+    """Creates one profile's resources, in dependency order, recording what it made."""
+
+    def __init__(self, endpoint_url: str, created: dict):
+        import boto3  # imported here so that `--help` works without the venv
+
+        self._session = boto3.session.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            region_name=REGION,
+        )
+        self._endpoint_url = endpoint_url
+        self.created = created
+        self.refs: dict[str, str] = {}
+
+    def client(self, service: str):
+        return self._session.client(service, endpoint_url=self._endpoint_url)
+
+    def run(self, profile: dict) -> None:
+        self.kms_key(profile["kms_key"])
+        self.monitoring_role(profile["monitoring_role"])
+        self.rds(profile)
+        self.sns(profile["sns_topics"])
+        self.alarms(profile["alarms"])
+        self.dashboard(profile["dashboard"])
+        self.log_groups(profile["log_groups"])
+        self.certificate(profile["certificate"])
+        self.web_acl(profile["web_acl"])
+        self.bucket(profile["bucket"])
+        self.distribution(profile["distribution"])
+        self.stacks(profile["stacks"])
+
+    def resolve(self, value):
+        """value with every "${name}" string replaced by the ARN or id recorded under name."""
+        if isinstance(value, str) and value.startswith("${") and value.endswith("}"):
+            return self.refs[value[2:-1]]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def kms_key(self, spec: dict) -> None:
+        kms = self.client("kms")
+        key = kms.create_key(Description=spec["Description"])["KeyMetadata"]
+        kms.create_alias(AliasName=spec["Alias"], TargetKeyId=key["KeyId"])
+        self.refs["kms_key_arn"] = key["Arn"]
+        self.created["kms_key_arn"] = key["Arn"]
+
+    def monitoring_role(self, spec: dict) -> None:
+        iam = self.client("iam")
+        role = iam.create_role(
+            RoleName=spec["RoleName"], AssumeRolePolicyDocument=spec["AssumeRolePolicyDocument"]
+        )["Role"]
+        iam.put_role_policy(
+            RoleName=spec["RoleName"],
+            PolicyName=spec["PolicyName"],
+            PolicyDocument=spec["PolicyDocument"],
+        )
+        self.refs["monitoring_role_arn"] = role["Arn"]
+        self.created["monitoring_role_arn"] = role["Arn"]
+
+    def rds(self, profile: dict) -> None:
+        rds = self.client("rds")
+        instance = self.resolve(profile["rds_instance"])
+        rds.create_db_instance(**instance)
+        described = rds.describe_db_instances(DBInstanceIdentifier=instance["DBInstanceIdentifier"])
+        self.refs["rds_endpoint"] = described["DBInstances"][0]["Endpoint"]["Address"]
+        self.created["rds_instances"] = [instance["DBInstanceIdentifier"]]
+        self.created["rds_clusters"] = []
+
+        cluster = profile["aurora_cluster"]
+        if cluster is None:
+            return
+        cluster = self.resolve(cluster)
+        rds.create_db_cluster(**cluster)
+        for member in profile["aurora_instances"]:
+            rds.create_db_instance(
+                DBClusterIdentifier=cluster["DBClusterIdentifier"],
+                Engine=cluster["Engine"],
+                DBInstanceClass=AURORA_INSTANCE_CLASS,
+                PubliclyAccessible=False,
+                Tags=cluster["Tags"],
+                **member,
+            )
+            self.created["rds_instances"].append(member["DBInstanceIdentifier"])
+        self.created["rds_clusters"].append(cluster["DBClusterIdentifier"])
+
+    def sns(self, topics: dict) -> None:
+        sns = self.client("sns")
+        self.created["sns_topics"] = []
+        for ref, name in topics.items():
+            arn = sns.create_topic(Name=name)["TopicArn"]
+            sns.subscribe(TopicArn=arn, Protocol="email", Endpoint=OPS_EMAIL)
+            self.refs[ref] = arn
+            self.created["sns_topics"].append(arn)
+
+    def alarms(self, alarms: list) -> None:
+        cloudwatch = self.client("cloudwatch")
+        for alarm in alarms:
+            cloudwatch.put_metric_alarm(**self.resolve(alarm))
+            # moto starts alarms OK already (AWS: INSUFFICIENT_DATA); say so explicitly.
+            cloudwatch.set_alarm_state(
+                AlarmName=alarm["AlarmName"],
+                StateValue="OK",
+                StateReason="Seeded by the barkcheck stand-in",
+            )
+        self.created["alarms"] = [alarm["AlarmName"] for alarm in alarms]
+
+    def dashboard(self, dashboard: dict) -> None:
+        body = json.dumps({"widgets": dashboard["widgets"]})
+        self.client("cloudwatch").put_dashboard(
+            DashboardName=dashboard["DashboardName"], DashboardBody=body
+        )
+        self.created["dashboards"] = [dashboard["DashboardName"]]
+
+    def log_groups(self, groups: dict) -> None:
+        logs = self.client("logs")
+        for name, days in groups.items():
+            logs.create_log_group(logGroupName=name, tags={"app": "barkbase"})
+            logs.put_retention_policy(logGroupName=name, retentionInDays=days)
+        self.created["log_groups"] = len(groups)
+
+    def certificate(self, spec: dict) -> None:
+        arn = self.client("acm").request_certificate(**spec)["CertificateArn"]
+        self.refs["certificate_arn"] = arn
+        self.created["certificate_arn"] = arn
+
+    def web_acl(self, spec: dict) -> None:
+        summary = self.client("wafv2").create_web_acl(**spec)["Summary"]
+        self.refs["web_acl_arn"] = summary["ARN"]
+        self.created["web_acl_arn"] = summary["ARN"]
+
+    def bucket(self, name: str) -> None:
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=name)
+        s3.put_public_access_block(
+            Bucket=name,
+            PublicAccessBlockConfiguration={
+                "BlockPublicAcls": True,
+                "IgnorePublicAcls": True,
+                "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True,
+            },
+        )
+        self.created["bucket"] = name
+
+    def distribution(self, spec: dict) -> None:
+        config = self.resolve(spec)
+        distribution = self.client("cloudfront").create_distribution(DistributionConfig=config)[
+            "Distribution"
+        ]
+        self.created["distribution_id"] = distribution["Id"]
+        self.created["distribution_domain"] = distribution["DomainName"]
+
+    def stacks(self, stacks: dict) -> None:
+        cloudformation = self.client("cloudformation")
+        for name, template in stacks.items():
+            cloudformation.create_stack(
+                StackName=name,
+                TemplateBody=json.dumps(self.resolve(template)),
+                Tags=[{"Key": "app", "Value": "barkbase"}],
+            )
+        self.created["stacks"] = list(stacks)
+
+
+def _reset(endpoint_url: str) -> None:
+    request = urllib.request.Request(endpoint_url + "/moto-api/reset", method="POST", data=b"")
+    urllib.request.urlopen(request, timeout=60).read()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Seed a moto endpoint with a BarkBase profile.")
+    parser.add_argument("--endpoint", required=True, help="e.g. http://127.0.0.1:5000")
+    parser.add_argument("--profile", required=True, choices=PROFILES)
+    parser.add_argument("--reset", action="store_true", help="empty moto first")
+    args = parser.parse_args(argv)
+    host = args.endpoint.split("//", 1)[-1].split(":", 1)[0].split("/", 1)[0]
+    if host not in ("127.0.0.1", "localhost", "[::1]"):
+        parser.error("the endpoint must be on loopback")
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+    if args.reset:
+        _reset(args.endpoint)
+    json.dump(seed(args.endpoint, args.profile), sys.stdout, indent=2)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

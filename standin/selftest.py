@@ -1,0 +1,463 @@
+"""End-to-end check of the stand-in: starts it, seeds every profile, reads back with boto3.
+
+It also drives the CloudWatch CBOR bridge with hand-signed RPCv2 CBOR requests (what the AWS
+SDK for Rust sends), the fault rules in every protocol, the request log, the delay, and both
+ways of stopping (SIGTERM, stdin closing). Run it with the venv's python:
+
+    "$(scripts/standin-venv | tail -n 1)" standin/selftest.py
+
+Everything goes to 127.0.0.1 with dummy credentials. The last line reads "N passed, N failed".
+"""
+
+from __future__ import annotations
+
+import datetime
+import http.client
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from urllib.parse import urlsplit
+
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_EC2_METADATA_DISABLED="true",
+    AWS_DEFAULT_REGION="us-east-1",
+)
+os.environ.pop("AWS_PROFILE", None)
+
+import boto3  # noqa: E402
+import botocore.auth  # noqa: E402
+import botocore.awsrequest  # noqa: E402
+import botocore.config  # noqa: E402
+import botocore.credentials  # noqa: E402
+import cbor2  # noqa: E402
+from botocore.exceptions import ClientError  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NO_RETRY = botocore.config.Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+class StandInProcess:
+    """A stand-in started for the test, read up to its READY line."""
+
+    def __init__(self, *args: str):
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "standin.py"), "--port", "0", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )
+        ready, _, _ = select.select([self.proc.stdout], [], [], 120)
+        line = self.proc.stdout.readline().decode() if ready else ""
+        if not line.startswith("READY http://127.0.0.1:"):
+            self.proc.kill()
+            raise RuntimeError(f"no READY line, got {line!r}; stderr:\n{self.log_tail()}")
+        self.url = line.split()[1]
+
+    def log_tail(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode(errors="replace")[-3000:]
+
+    def control(self, method: str, path: str, body=None):
+        parts = urlsplit(self.url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=120)
+        data = json.dumps(body).encode() if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        payload = json.loads(response.read() or b"null")
+        conn.close()
+        if response.status != 200:
+            raise RuntimeError(f"{method} {path} answered {response.status}: {payload}")
+        return payload
+
+    def client(self, service: str, config=None):
+        return boto3.client(
+            service, region_name="us-east-1", endpoint_url=self.url, config=config
+        )
+
+    def cbor(self, operation: str, params: dict, region: str = "us-east-1"):
+        """A CloudWatch call as the AWS SDK for Rust makes it: RPCv2 CBOR, SigV4 signed."""
+        body = cbor2.dumps(params)
+        request = botocore.awsrequest.AWSRequest(
+            method="POST",
+            url=f"{self.url}/service/GraniteServiceVersion20100801/operation/{operation}",
+            data=body,
+            headers={
+                "smithy-protocol": "rpc-v2-cbor",
+                "Content-Type": "application/cbor",
+                "Accept": "application/cbor",
+            },
+        )
+        credentials = botocore.credentials.Credentials("testing", "testing")
+        botocore.auth.SigV4Auth(credentials, "monitoring", region).add_auth(request)
+        parts = urlsplit(request.url)
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        conn.request("POST", parts.path, body=body, headers=dict(request.headers.items()))
+        response = conn.getresponse()
+        data = response.read()
+        conn.close()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, data
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+RESULTS: list[tuple[str, str | None]] = []
+
+
+def check(name: str):
+    def run(function):
+        try:
+            function()
+            RESULTS.append((name, None))
+            print(f"ok   {name}", flush=True)
+        except Exception:
+            RESULTS.append((name, traceback.format_exc()))
+            print(f"FAIL {name}\n{traceback.format_exc()}", flush=True)
+        return function
+
+    return run
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise AssertionError(message)
+
+
+def client_error(call) -> ClientError:
+    try:
+        call()
+    except ClientError as error:
+        return error
+    raise AssertionError("the call succeeded")
+
+
+def dashboard_metrics(body: str) -> set[tuple[str, str]]:
+    """(namespace, metric) of every metric row, with the "." shorthand expanded."""
+    found = set()
+    for widget in json.loads(body)["widgets"]:
+        previous: list = []
+        for row in widget.get("properties", {}).get("metrics", []):
+            full = [
+                previous[i] if v == "." and i < len(previous) else v for i, v in enumerate(row)
+            ]
+            found.add((full[0], full[1]))
+            previous = full
+    return found
+
+
+def main() -> int:
+    standin = StandInProcess("--exit-on-stdin-eof", "--seed", "compliant")
+    try:
+        run_checks(standin)
+    finally:
+        code = standin.stop()
+        RESULTS.append(("sigterm exits 0", None if code == 0 else f"exit code {code}"))
+        if code != 0:
+            print(standin.log_tail())
+    check_stdin_eof()
+    failed = [name for name, error in RESULTS if error]
+    print(f"{len(RESULTS) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def run_checks(s: StandInProcess) -> None:
+    rds, cw, logs = s.client("rds"), s.client("cloudwatch"), s.client("logs")
+
+    @check("compliant: rds instance barkbase-prod")
+    def _():
+        db = rds.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"][0]
+        expect(db["DBInstanceClass"] == "db.t4g.medium", db["DBInstanceClass"])
+        expect(db["MultiAZ"] is True and db["BackupRetentionPeriod"] == 30, "multi-az/backup")
+        expect(db["StorageEncrypted"] and db["KmsKeyId"].startswith("arn:aws:kms:"), "kms")
+        expect(db["MonitoringInterval"] == 60 and "MonitoringRoleArn" in db, "monitoring")
+        expect(db["PubliclyAccessible"] is False and db["DeletionProtection"] is True, "public")
+        expect(db["PreferredBackupWindow"] == "03:00-04:00", db["PreferredBackupWindow"])
+        expect(db["PreferredMaintenanceWindow"] == "sun:04:30-sun:05:30", "maintenance")
+        expect(db["EnabledCloudwatchLogsExports"] == ["postgresql"], "log exports")
+
+    @check("compliant: aurora cluster with two members")
+    def _():
+        cluster = rds.describe_db_clusters(DBClusterIdentifier="barkbase-reports")["DBClusters"][0]
+        expect(cluster["MultiAZ"] is True, "cluster multi-az")
+        expect(cluster["BackupRetentionPeriod"] == 30 and cluster["DeletionProtection"], "bk")
+        members = {m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"]}
+        expect(members == {"barkbase-reports-1", "barkbase-reports-2"}, str(members))
+
+    @check("compliant: eight alarms, OK, notifying the critical topic")
+    def _():
+        alarms = {a["AlarmName"]: a for a in cw.describe_alarms()["MetricAlarms"]}
+        expect(len(alarms) == 8, str(sorted(alarms)))
+        for alarm in alarms.values():
+            expect(alarm["StateValue"] == "OK", alarm["AlarmName"])
+            expect(alarm["AlarmActions"][0].endswith(":barkbase-prod-critical"), "actions")
+        expect(alarms["barkbase-prod-rds-cpu"]["Threshold"] == 80.0, "cpu threshold")
+
+    @check("compliant: dashboard metrics, with the '.' shorthand")
+    def _():
+        body = cw.get_dashboard(DashboardName="BarkBase-Production")["DashboardBody"]
+        metrics = dashboard_metrics(body)
+        for wanted in [
+            ("AWS/ApiGateway", "Latency"),
+            ("AWS/ApiGateway", "5XXError"),
+            ("AWS/Lambda", "Duration"),
+            ("BarkBase/Business", "BookingsCreated"),
+        ]:
+            expect(wanted in metrics, f"{wanted} missing")
+        expect('[".", "Latency"' in body, "no shorthand in the body")
+
+    @check("compliant: log groups paginate, retention 365 on audit")
+    def _():
+        pages = list(
+            logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix="/aws/lambda/")
+        )
+        expect(len(pages) >= 2, f"{len(pages)} page(s)")
+        groups = {
+            g["logGroupName"]: g.get("retentionInDays")
+            for page in logs.get_paginator("describe_log_groups").paginate()
+            for g in page["logGroups"]
+        }
+        expect(groups["/barkbase/prod/audit"] == 365, "audit retention")
+        expect(groups["/aws/lambda/barkbase-bookings-api-prod"] == 90, "bookings retention")
+
+    @check("compliant: cloudfront, certificate, waf, stacks")
+    def _():
+        cf = s.client("cloudfront")
+        item = cf.list_distributions()["DistributionList"]["Items"][0]
+        config = cf.get_distribution(Id=item["Id"])["Distribution"]["DistributionConfig"]
+        expect(config["Aliases"]["Items"] == ["app.barkbase.com"], "aliases")
+        expect(config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https", "")
+        expect(config["CustomErrorResponses"]["Quantity"] == 2, "error responses")
+        expect(config["WebACLId"].startswith("arn:aws:wafv2:us-east-1:"), "waf")
+        cert = config["ViewerCertificate"]
+        expect(cert["MinimumProtocolVersion"] == "TLSv1.2_2021", "tls")
+        acm = s.client("acm").describe_certificate(CertificateArn=cert["ACMCertificateArn"])
+        expect(acm["Certificate"]["Status"] == "ISSUED", acm["Certificate"]["Status"])
+        stacks = {
+            st["StackName"]: {o["OutputKey"]: o["OutputValue"] for o in st.get("Outputs", [])}
+            for st in s.client("cloudformation").describe_stacks()["Stacks"]
+        }
+        expect(stacks["CDKToolkit"]["BootstrapVersion"] == "21", "bootstrap version")
+        expect(stacks["BarkBaseCdkStack"]["DatabaseEndpoint"].startswith("barkbase-prod."), "")
+
+    @check("cbor: DescribeAlarms answers typed CBOR")
+    def _():
+        status, headers, data = s.cbor("DescribeAlarms", {"AlarmNamePrefix": "barkbase-prod-rds"})
+        expect(status == 200, f"status {status}")
+        expect(headers.get("smithy-protocol") == "rpc-v2-cbor", str(headers))
+        expect(headers.get("content-type") == "application/cbor", str(headers))
+        alarms = cbor2.loads(data)["MetricAlarms"]
+        expect(len(alarms) == 3, str(len(alarms)))
+        expect(isinstance(alarms[0]["Threshold"], float), "threshold is not a float")
+        expect(isinstance(alarms[0]["Period"], int), "period is not an int")
+        expect(isinstance(alarms[0]["StateUpdatedTimestamp"], datetime.datetime), "timestamp")
+
+    @check("cbor: timestamps in the request reach moto")
+    def _():
+        now = datetime.datetime.now(datetime.timezone.utc)
+        status, _, data = s.cbor(
+            "GetMetricStatistics",
+            {
+                "Namespace": "AWS/RDS",
+                "MetricName": "CPUUtilization",
+                "StartTime": now - datetime.timedelta(hours=1),
+                "EndTime": now,
+                "Period": 300,
+                "Statistics": ["Average"],
+            },
+        )
+        expect(status == 200, f"status {status}: {data[:300]!r}")
+        expect(cbor2.loads(data).get("Label") == "CPUUtilization", str(cbor2.loads(data)))
+
+    @check("cbor: moto's errors keep status, code and message")
+    def _():
+        status, headers, data = s.cbor("GetDashboard", {"DashboardName": "nope"})
+        error = cbor2.loads(data)
+        expect(status == 404, f"status {status}")
+        expect(error["__type"] == "ResourceNotFound", str(error))
+        expect(error["message"] == "Dashboard does not exist", str(error))
+        expect(headers.get("x-amzn-query-error") == "ResourceNotFound;Sender", str(headers))
+
+    @check("cbor: the region comes from the signature")
+    def _():
+        status, _, data = s.cbor("DescribeAlarms", {}, region="eu-west-1")
+        expect(status == 200 and cbor2.loads(data)["MetricAlarms"] == [], "eu-west-1 not empty")
+
+    @check("faults: query protocol (rds), once, then gone")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "rds", "operation": "DescribeDBInstances", "status": 500,
+            "code": "InternalFailure", "message": "boom", "times": 1, "delay_ms": 0}]})
+        client = s.client("rds", NO_RETRY)
+        error = client_error(client.describe_db_instances)
+        expect(error.response["Error"]["Code"] == "InternalFailure", str(error.response))
+        expect(error.response["Error"]["Message"] == "boom", str(error.response))
+        expect(error.response["ResponseMetadata"]["HTTPStatusCode"] == 500, "status")
+        expect(len(client.describe_db_instances()["DBInstances"]) == 3, "second call faulted")
+
+    @check("faults: json protocol (logs) and a service-wide rule")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "logs", "status": 400, "code": "AccessDeniedException",
+            "message": "not allowed", "times": None}]})
+        client = s.client("logs", NO_RETRY)
+        for call in (client.describe_log_groups, client.describe_metric_filters):
+            error = client_error(call)
+            expect(error.response["Error"]["Code"] == "AccessDeniedException", str(error))
+        s.control("DELETE", "/barkcheck/faults")
+        client.describe_log_groups()
+
+    @check("faults: rest-xml (cloudfront ListDistributions, GetDistribution)")
+    def _():
+        cf = s.client("cloudfront", NO_RETRY)
+        distribution_id = cf.list_distributions()["DistributionList"]["Items"][0]["Id"]
+        s.control("POST", "/barkcheck/faults", {"rules": [
+            {"service": "cloudfront", "operation": "GetDistribution", "status": 404,
+             "code": "NoSuchDistribution", "message": "gone"},
+            {"service": "cloudfront", "operation": "ListDistributions", "status": 403,
+             "code": "AccessDenied", "message": "denied"}]})
+        error = client_error(cf.list_distributions)
+        expect(error.response["Error"]["Code"] == "AccessDenied", str(error.response))
+        error = client_error(lambda: cf.get_distribution(Id=distribution_id))
+        expect(error.response["Error"]["Code"] == "NoSuchDistribution", str(error.response))
+        s.control("DELETE", "/barkcheck/faults")
+
+    @check("faults: cbor (cloudwatch), rule naming the service 'cloudwatch'")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "cloudwatch", "operation": "DescribeAlarms", "status": 403,
+            "code": "AccessDenied", "message": "nope", "times": 2}]})
+        for _ in range(2):
+            status, headers, data = s.cbor("DescribeAlarms", {})
+            expect(status == 403, f"status {status}")
+            expect(cbor2.loads(data) == {"__type": "AccessDenied", "message": "nope"}, "body")
+        status, _, _ = s.cbor("DescribeAlarms", {})
+        expect(status == 200, "the rule outlived times=2")
+        expect(s.control("GET", "/barkcheck/faults")["rules"] == [], "rule left behind")
+
+    @check("faults: a JSON-protocol cloudwatch call (boto3) meets the same rule")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "monitoring", "operation": "DescribeAlarms", "status": 500,
+            "code": "InternalFailure", "message": "boom"}]})
+        error = client_error(s.client("cloudwatch", NO_RETRY).describe_alarms)
+        expect(error.response["Error"]["Code"] == "InternalFailure", str(error.response))
+        s.control("DELETE", "/barkcheck/faults")
+
+    @check("faults: pass_through rules only delay")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "rds", "pass_through": True, "delay_ms": 300}]})
+        started = time.monotonic()
+        rds.describe_db_clusters()
+        expect(time.monotonic() - started >= 0.3, "no delay")
+        s.control("DELETE", "/barkcheck/faults")
+
+    @check("faults: bad rules are refused with 400")
+    def _():
+        try:
+            s.control("POST", "/barkcheck/faults", {"rules": [{"servce": "rds"}]})
+        except RuntimeError as error:
+            expect("400" in str(error), str(error))
+        else:
+            raise AssertionError("accepted")
+
+    @check("requests: each AWS call logged once, with service and operation")
+    def _():
+        s.control("POST", "/barkcheck/requests/reset")
+        rds.describe_db_instances()
+        s.cbor("DescribeAlarms", {})
+        logs.describe_log_groups()
+        s.client("cloudfront").list_distributions()
+        s.client("s3").list_buckets()
+        seen = s.control("GET", "/barkcheck/requests")
+        expect(seen == [
+            {"service": "rds", "operation": "DescribeDBInstances"},
+            {"service": "monitoring", "operation": "DescribeAlarms"},
+            {"service": "logs", "operation": "DescribeLogGroups"},
+            {"service": "cloudfront", "operation": "ListDistributions"},
+            {"service": "s3", "operation": "ListBuckets"},
+        ], json.dumps(seen))
+
+    @check("delay: every AWS request waits")
+    def _():
+        s.control("POST", "/barkcheck/delay", {"ms": 250})
+        started = time.monotonic()
+        rds.describe_db_instances()
+        elapsed = time.monotonic() - started
+        s.control("POST", "/barkcheck/delay", {"ms": 0})
+        expect(elapsed >= 0.25, f"{elapsed:.3f}s")
+
+    @check("s3: objects round-trip through the proxy, HEAD keeps Content-Length")
+    def _():
+        s3 = s.client("s3")
+        s3.put_object(Bucket="barkbase-frontend-prod", Key="index.html", Body=b"x" * 70000)
+        head = s3.head_object(Bucket="barkbase-frontend-prod", Key="index.html")
+        expect(head["ContentLength"] == 70000, str(head["ContentLength"]))
+        body = s3.get_object(Bucket="barkbase-frontend-prod", Key="index.html")["Body"].read()
+        expect(len(body) == 70000, str(len(body)))
+
+    @check("gaps: every gap is there")
+    def _():
+        summary = s.control("POST", "/barkcheck/seed?profile=gaps")
+        expect(len(summary["gaps"]) == 18, str(len(summary["gaps"])))
+        db = rds.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"][0]
+        expect(db["DBInstanceClass"] == "db.t4g.micro" and db["MultiAZ"] is False, "class/az")
+        expect(db["BackupRetentionPeriod"] == 7 and db["MonitoringInterval"] == 0, "bk/mon")
+        expect(db["PubliclyAccessible"] is True and db["DeletionProtection"] is False, "pub")
+        expect(db["PreferredBackupWindow"] == "12:00-13:00", "window")
+        expect(rds.describe_db_clusters()["DBClusters"] == [], "aurora present")
+        alarms = {a["AlarmName"]: a for a in cw.describe_alarms()["MetricAlarms"]}
+        expect("barkbase-prod-failed-auth" not in alarms, "failed-auth present")
+        expect(alarms["barkbase-prod-rds-cpu"]["Threshold"] == 90.0, "cpu threshold")
+        expect(alarms["barkbase-prod-lambda-errors"]["AlarmActions"] == [], "lambda actions")
+        metrics = dashboard_metrics(
+            cw.get_dashboard(DashboardName="BarkBase-Production")["DashboardBody"]
+        )
+        expect(not any(ns in ("AWS/Lambda", "BarkBase/Business") for ns, _ in metrics), "")
+        expect(("AWS/ApiGateway", "Latency") in metrics, "api metrics lost")
+        groups = {
+            g["logGroupName"]: g.get("retentionInDays")
+            for page in logs.get_paginator("describe_log_groups").paginate()
+            for g in page["logGroups"]
+        }
+        expect(groups["/aws/lambda/barkbase-bookings-api-prod"] == 30, "bookings")
+        expect(groups["/barkbase/prod/audit"] == 90, "audit")
+        cf = s.client("cloudfront")
+        item = cf.list_distributions()["DistributionList"]["Items"][0]
+        config = cf.get_distribution(Id=item["Id"])["Distribution"]["DistributionConfig"]
+        expect(config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "allow-all", "vpp")
+        expect(not config.get("WebACLId"), "waf")
+        expect(config["CustomErrorResponses"]["Quantity"] == 0, "errors")
+        stacks = [st["StackName"] for st in s.client("cloudformation").describe_stacks()["Stacks"]]
+        expect(stacks == ["BarkBaseCdkStack"], str(stacks))
+
+    @check("empty: nothing at all")
+    def _():
+        s.control("POST", "/barkcheck/seed?profile=empty")
+        expect(rds.describe_db_instances()["DBInstances"] == [], "rds")
+        expect(cw.describe_alarms()["MetricAlarms"] == [], "alarms")
+        expect(logs.describe_log_groups()["logGroups"] == [], "logs")
+
+
+def check_stdin_eof() -> None:
+    @check("stdin closing stops the stand-in")
+    def _():
+        standin = StandInProcess("--exit-on-stdin-eof")
+        standin.proc.stdin.close()
+        code = standin.proc.wait(timeout=30)
+        expect(code == 0, f"exit code {code}\n{standin.log_tail()}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
