@@ -559,7 +559,8 @@ class FrontHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         items = headers.items() if isinstance(headers, dict) else headers
         for name, value in items:
-            if name.lower() in HOP_BY_HOP or name.lower() == "content-length":
+            # send_response already wrote Server and Date.
+            if name.lower() in HOP_BY_HOP or name.lower() in ("content-length", "server", "date"):
                 continue
             self.send_header(name, value)
         if self.command == "HEAD":

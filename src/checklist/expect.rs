@@ -200,8 +200,17 @@ impl Matcher {
             "matches" => {
                 require_text(ty, "matches")?;
                 let pattern = text_of(value, "matches")?;
-                let regex = Regex::new(&pattern)
-                    .map_err(|e| ExpectError::new(format!("bad regular expression: {e}")))?;
+                let regex = Regex::new(&pattern).map_err(|e| {
+                    // The regex crate draws the pattern with a caret over several lines; the
+                    // last line is the reason, which is what fits after file:line:column.
+                    let text = e.to_string();
+                    let reason = text
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    ExpectError::new(format!("bad regular expression `{pattern}`: {reason}"))
+                })?;
                 Ok(Matcher::Matches(regex))
             }
             "starts_with" => {

@@ -1,0 +1,243 @@
+//! The test harness: the AWS stand-in (a moto server behind barkcheck's bridge, on loopback),
+//! a builder for barkcheck command lines, and small helpers to read what barkcheck printed.
+//!
+//! Network safety: every barkcheck process gets dummy credentials, a loopback endpoint and
+//! `AWS_EC2_METADATA_DISABLED=true`, a HOME of its own (so no real ~/.aws is read) and an
+//! environment cleared of anything else; nothing here talks to a host other than 127.0.0.1.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value as Json;
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python of the stand-in's venv (`scripts/standin-venv` makes it; `scripts/test` runs it).
+fn standin_python() -> PathBuf {
+    if let Some(python) = std::env::var_os("BARKCHECK_STANDIN_PYTHON") {
+        return PathBuf::from(python);
+    }
+    let python = repo().join(".venv/standin/bin/python");
+    assert!(
+        python.exists(),
+        "the AWS stand-in's venv is missing: run scripts/standin-venv (scripts/test does it)"
+    );
+    python
+}
+
+/// A running stand-in: moto in server mode behind barkcheck's CBOR bridge and fault injector.
+pub struct StandIn {
+    child: Child,
+    /// Held open: the stand-in exits when it sees end of input, so it dies with the test.
+    _stdin: ChildStdin,
+    pub url: String,
+    port: u16,
+}
+
+impl StandIn {
+    /// Starts a stand-in on a free loopback port, seeded with `profile` (compliant, gaps, empty).
+    pub fn start(profile: &str) -> StandIn {
+        let mut child = Command::new(standin_python())
+            .arg(repo().join("standin/standin.py"))
+            .args(["--port", "0", "--seed", profile, "--exit-on-stdin-eof"])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the stand-in");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("READY ") => break line[6..].trim().to_string(),
+                Some(Ok(_)) => continue,
+                _ => panic!("the stand-in exited before it was ready"),
+            }
+        };
+        assert!(
+            url.starts_with("http://127.0.0.1:"),
+            "stand-in must be on loopback: {url}"
+        );
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port");
+        StandIn {
+            child,
+            _stdin: stdin,
+            url,
+            port,
+        }
+    }
+
+    /// Resets the stand-in and seeds another profile.
+    pub fn seed(&self, profile: &str) {
+        let (status, body) =
+            self.request("POST", &format!("/barkcheck/seed?profile={profile}"), "");
+        assert_eq!(status, 200, "seeding {profile}: {body}");
+    }
+
+    /// Replaces the fault rules (see standin/README.md).
+    pub fn faults(&self, rules: Json) {
+        let body = serde_json::json!({ "rules": rules }).to_string();
+        let (status, answer) = self.request("POST", "/barkcheck/faults", &body);
+        assert_eq!(status, 200, "setting faults: {answer}");
+    }
+
+    /// Every AWS request seen since the last reset, as (service, operation).
+    pub fn requests(&self) -> Vec<(String, String)> {
+        let (status, body) = self.request("GET", "/barkcheck/requests", "");
+        assert_eq!(status, 200, "{body}");
+        let list: Json = serde_json::from_str(&body).expect("requests JSON");
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|r| {
+                let text = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+                (text("service"), text("operation"))
+            })
+            .collect()
+    }
+
+    pub fn reset_requests(&self) {
+        let (status, body) = self.request("POST", "/barkcheck/requests/reset", "");
+        assert_eq!(status, 200, "{body}");
+    }
+
+    /// A minimal HTTP/1.1 exchange with the stand-in's control endpoints.
+    fn request(&self, method: &str, path: &str, body: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to stand-in");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(120)))
+            .expect("timeout");
+        write!(
+            stream,
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read answer");
+        let status = answer
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = answer
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
+        (status, body)
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A port on loopback that nothing listens on, for "the endpoint is down" cases.
+pub fn closed_port_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A barkcheck command in `dir`, with a safe environment aimed at `endpoint`.
+pub fn barkcheck(dir: &Path, endpoint: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_barkcheck"));
+    command
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            dir.join("no-aws-credentials"),
+        )
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("USER", "tester")
+        .stdin(Stdio::null());
+    command
+}
+
+/// What a finished barkcheck process said.
+pub struct Ran {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Ran {
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+pub fn ran(output: Output) -> Ran {
+    Ran {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Runs barkcheck with `args` in `dir` against `endpoint`.
+pub fn run(dir: &Path, endpoint: &str, args: &[&str]) -> Ran {
+    ran(barkcheck(dir, endpoint)
+        .args(args)
+        .output()
+        .expect("run barkcheck"))
+}
+
+/// The record of item `id` in a JSON run report.
+pub fn item<'a>(report: &'a Json, id: &str) -> &'a Json {
+    report["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id)
+        .unwrap_or_else(|| panic!("no item {id} in the report"))
+}
+
+/// The outcome label of item `id` in a JSON run report.
+pub fn outcome(report: &Json, id: &str) -> String {
+    item(report, id)["outcome"]
+        .as_str()
+        .expect("outcome")
+        .to_string()
+}
+
+/// The comparison of `field` in item `id`'s evidence.
+pub fn comparison<'a>(report: &'a Json, id: &str, field: &str) -> &'a Json {
+    item(report, id)["evidence"]["comparisons"]
+        .as_array()
+        .unwrap_or_else(|| panic!("item {id} has no comparisons: {}", item(report, id)))
+        .iter()
+        .find(|c| c["field"].as_str().is_some_and(|f| f.ends_with(field)))
+        .unwrap_or_else(|| panic!("item {id} compared no {field}: {}", item(report, id)))
+}

@@ -1,0 +1,1 @@
+//! `barkcheck run` against the AWS stand-in: PASS, FAIL with evidence, ERROR, per verifier.
