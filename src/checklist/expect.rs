@@ -480,10 +480,13 @@ fn scalar_for(yaml: &Yaml, ty: FieldType) -> Parsed<Json> {
                 "this field is true or false, not `{text}`"
             ))),
         },
-        FieldType::Number => text
-            .parse::<f64>()
-            .ok()
-            .and_then(serde_json::Number::from_f64)
+        // Whole numbers stay integers, so evidence reads `= 90`, not `= 90.0`.
+        FieldType::Number => (text.parse::<i64>().ok().map(serde_json::Number::from))
+            .or_else(|| {
+                text.parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+            })
             .map(Json::Number)
             .ok_or_else(|| ExpectError::new(format!("this field is a number, not `{text}`"))),
         FieldType::Text | FieldType::Timestamp => Ok(Json::String(text)),

@@ -21,7 +21,7 @@ fn new_table(header: &[&str]) -> Table {
     if table.width().is_none() {
         table.set_width(DEFAULT_WIDTH);
     }
-    table.set_header(header.iter().map(|h| Cell::new(h)));
+    table.set_header(header.iter().map(Cell::new));
     table
 }
 
@@ -102,7 +102,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
         table.add_row(vec![
             Cell::new(item.outcome.label()),
             Cell::new(format!(
-                "{indent}{} [{}]{blocking}",
+                "{indent}{}{blocking}\n{indent}  {}",
                 plain(&item.text),
                 item.id
             )),
@@ -150,6 +150,17 @@ pub fn phase_table(report: &PhaseReport) -> String {
     out
 }
 
+/// The counts behind one row of `status`.
+#[derive(Default)]
+struct SectionProgress {
+    label: String,
+    signed: usize,
+    manual: usize,
+    /// Last-run outcomes of the automated items.
+    outcomes: BTreeMap<Outcome, usize>,
+    automated: usize,
+}
+
 /// Progress per phase and section from the state alone.
 pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) -> String {
     let mut out = String::new();
@@ -161,29 +172,39 @@ pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) ->
         let last_run = state.runs.get(&phase.id);
         let mut table = new_table(&["Section", "Manual signed", "Automated (last run)"]);
         let entries = phase.entries();
-        let mut rows: Vec<(String, usize, usize, BTreeMap<Outcome, usize>, usize)> = Vec::new();
+        let mut rows: Vec<SectionProgress> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let is_parent = entries.iter().any(|e| e.parent == Some(i));
             let label = section_label(entry);
-            if rows.last().is_none_or(|r| r.0 != label) {
-                rows.push((label, 0, 0, BTreeMap::new(), 0));
+            if rows.last().is_none_or(|r| r.label != label) {
+                rows.push(SectionProgress {
+                    label,
+                    ..SectionProgress::default()
+                });
             }
             let row = rows.last_mut().expect("a row was just pushed");
             if entry.item.check.is_some() {
-                row.4 += 1;
+                row.automated += 1;
                 if let Some(outcome) = last_run.and_then(|r| r.outcomes.get(&entry.item.id)) {
-                    *row.3.entry(*outcome).or_insert(0) += 1;
+                    *row.outcomes.entry(*outcome).or_insert(0) += 1;
                 }
             } else if !is_parent {
-                row.2 += 1;
+                row.manual += 1;
                 let signed = state
                     .signoffs
                     .get(&entry.item.id)
                     .is_some_and(|s| s.digest == entry.item.digest);
-                row.1 += usize::from(signed);
+                row.signed += usize::from(signed);
             }
         }
-        for (label, signed, manual, outcomes, automated) in rows {
+        for SectionProgress {
+            label,
+            signed,
+            manual,
+            outcomes,
+            automated,
+        } in rows
+        {
             let manual_text = if manual == 0 {
                 "-".to_string()
             } else {
@@ -192,13 +213,14 @@ pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) ->
             let automated_text = if automated == 0 {
                 "-".to_string()
             } else if outcomes.is_empty() {
-                format!("{automated} checks, not run")
+                format!("{automated} not run yet")
             } else {
                 let parts: Vec<String> = outcomes
                     .iter()
                     .map(|(o, n)| format!("{n} {}", o.label()))
                     .collect();
-                format!("{automated} checks: {}", parts.join(", "))
+                let noun = if automated == 1 { "check" } else { "checks" };
+                format!("{automated} {noun}: {}", parts.join(", "))
             };
             table.add_row(vec![
                 Cell::new(plain(&label)),

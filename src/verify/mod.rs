@@ -297,17 +297,13 @@ pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
             Verdict {
                 outcome: Outcome::Fail,
                 resource: Some(format!(
-                    "{} of {} {}",
+                    "{} of {} selected {} resources fall short",
                     failing.len(),
                     judged.len(),
                     check.kind.name()
                 )),
                 comparisons,
-                message: Some(format!(
-                    "{} of {} selected resources fall short",
-                    failing.len(),
-                    judged.len()
-                )),
+                message: None,
             }
         }
     }
