@@ -578,7 +578,16 @@ impl Context<'_> {
 
         let selector = self.substitute_value(selector, &selector_path, vars)?;
         let plain_key = scalar_text(&selector);
-        let selector = self.selector(kind, &selector, &selector_path)?;
+        let target = if kind.probes() {
+            Some(serde_json::to_value(&selector).unwrap_or(serde_json::Value::Null))
+        } else {
+            None
+        };
+        let selector = if kind.probes() {
+            Vec::new()
+        } else {
+            self.selector(kind, &selector, &selector_path)?
+        };
         let selector_text = plain_key.unwrap_or_else(|| {
             let parts: Vec<String> = selector.iter().map(|(f, m)| format!("{f} {m}")).collect();
             parts.join(" and ")
@@ -593,6 +602,7 @@ impl Context<'_> {
             kind,
             selector_text,
             selector,
+            target,
             expect,
             mode,
         })

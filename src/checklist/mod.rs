@@ -99,6 +99,9 @@ pub struct Check {
     /// How the selector was written, after substitution, for evidence.
     pub selector_text: String,
     pub selector: Vec<(String, Matcher)>,
+    /// For kinds that probe (HTTP, DNS, ...): the selector after substitution, saying what to
+    /// probe. Every resource the probe returns is selected.
+    pub target: Option<serde_json::Value>,
     pub expect: Vec<(String, Matcher)>,
     pub mode: MatchMode,
 }

@@ -9,7 +9,7 @@ use crate::cli::{Format, Global, RunArgs};
 use crate::report;
 use crate::runner::run_phase;
 use crate::state::LastRun;
-use crate::verify::Inventory;
+use crate::verify::{Inventory, Settings};
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
@@ -24,12 +24,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
             .entries()
             .iter()
             .any(|e| e.item.check.is_some() && e.excluded_by.is_none());
-        let inventory = if automated {
-            let options = aws_options(global, &workspace.checklist);
-            Some(Arc::new(Inventory::connect(&options).await?))
-        } else {
-            None
+        let settings = Settings {
+            aws: aws_options(global, &workspace.checklist),
         };
+        let inventory = automated.then(|| Arc::new(Inventory::new(settings)));
         anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)
     })?;
 

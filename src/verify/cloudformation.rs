@@ -6,7 +6,8 @@
 use aws_config::SdkConfig;
 use serde_json::{Map, Value as Json, json};
 
-use super::aws::{FetchError, timestamp};
+use super::FetchError;
+use super::aws::timestamp;
 use crate::checklist::expect::FieldType::{Bool, Text, TextMap, Timestamp};
 use crate::checklist::expect::{Field, field};
 

@@ -8,7 +8,8 @@
 use aws_config::SdkConfig;
 use serde_json::{Map, Value as Json, json};
 
-use super::aws::{FetchError, timestamp};
+use super::FetchError;
+use super::aws::timestamp;
 use crate::checklist::expect::FieldType::{Bool, Number, Text, TextList, TextMap, Timestamp};
 use crate::checklist::expect::{Field, field};
 
@@ -158,11 +159,11 @@ pub async fn dashboard(config: &SdkConfig, name: &str) -> Result<Vec<Json>, Fetc
         .await
         .map_err(|e| FetchError::from_sdk("GetDashboard", "cloudwatch:GetDashboard", e))?;
     let body: Json =
-        serde_json::from_str(answer.dashboard_body().unwrap_or("{}")).map_err(|e| FetchError {
-            call: "GetDashboard",
-            action: "cloudwatch:GetDashboard",
-            cause: format!("dashboard {name} has a body that is not JSON: {e}"),
-            denied: false,
+        serde_json::from_str(answer.dashboard_body().unwrap_or("{}")).map_err(|e| {
+            FetchError::new(
+                "GetDashboard",
+                format!("dashboard {name} has a body that is not JSON: {e}"),
+            )
         })?;
     let (widget_count, namespaces, metrics) = plotted(&body);
     Ok(vec![json!({

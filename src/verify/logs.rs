@@ -6,7 +6,7 @@
 use aws_config::SdkConfig;
 use serde_json::{Value as Json, json};
 
-use super::aws::FetchError;
+use super::FetchError;
 use crate::checklist::expect::FieldType::{Number, Text};
 use crate::checklist::expect::{Field, field};
 

@@ -10,6 +10,7 @@ pub mod aws;
 mod cloudformation;
 mod cloudfront;
 mod cloudwatch;
+pub mod inventory;
 mod logs;
 mod rds;
 
@@ -18,7 +19,7 @@ use serde_json::Value as Json;
 
 use crate::checklist::expect::{self, Field, Matcher};
 use crate::checklist::{Check, MatchMode};
-pub use aws::{Inventory, Listing};
+pub use inventory::{FetchError, Inventory, Listing, Settings};
 
 /// A kind of resource a `verify:` block can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -104,6 +105,12 @@ impl Kind {
         (self.key_field().to_string(), matcher)
     }
 
+    /// Whether the selector says what to probe (kept as the check's `target`) rather than which
+    /// resources of a listing to pick.
+    pub fn probes(self) -> bool {
+        false
+    }
+
     /// The listing that holds every resource of this kind.
     pub fn listing(self) -> Listing {
         match self {
@@ -129,6 +136,19 @@ impl Kind {
             .unwrap_or_else(|| "?".into());
         format!("{} {name}", self.name())
     }
+}
+
+/// Probes the target of a kind whose selector names what to probe rather than what to pick
+/// from a listing. No kind probes yet; the hook is where HTTP, DNS and database checks plug in.
+pub async fn probe(
+    kind: Kind,
+    target: &Json,
+    _inventory: &Inventory,
+) -> Result<Vec<Json>, FetchError> {
+    Err(FetchError::new(
+        kind.name(),
+        format!("no probe for target {target}"),
+    ))
 }
 
 /// How one item ended.
@@ -197,7 +217,7 @@ const CANDIDATES_SHOWN: usize = 3;
 
 /// Decides a check against the run's inventory.
 pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
-    let listing = match inventory.resources(check.kind, &check.selector).await {
+    let listing = match inventory.resources(check).await {
         Ok(resources) => resources,
         Err(err) => {
             return Verdict {

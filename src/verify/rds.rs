@@ -8,7 +8,8 @@
 use aws_config::SdkConfig;
 use serde_json::{Value as Json, json};
 
-use super::aws::{FetchError, timestamp};
+use super::FetchError;
+use super::aws::timestamp;
 use crate::checklist::expect::FieldType::{Bool, Number, Text, TextList, Timestamp};
 use crate::checklist::expect::{Field, field};
 
