@@ -2,6 +2,7 @@
 //! The doc comments here are the `--help` text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -99,6 +100,29 @@ pub struct RunArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Let `command` checks run their programs (like `npm audit --json`); without it they are
+    /// SKIPPED, since a checklist could name any program.
+    #[arg(long)]
+    pub allow_commands: bool,
+
+    /// How long a `command` check's program may run before it is killed, unless the check sets
+    /// its own `timeout` [default: 300].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub command_timeout: Option<Duration>,
+
+    /// How long connecting to a database, and each of its queries, may take [default: 10].
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub database_timeout: Option<Duration>,
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds greater than 0"
+        )),
+    }
 }
 
 #[derive(Debug, Args)]

@@ -29,6 +29,11 @@ pub struct ItemResult {
     pub outcome: Outcome,
     pub automated: bool,
     pub blocking: bool,
+    /// An automated check that applies but was not run (a `command` check without
+    /// `--allow-commands`): SKIPPED, yet not verified, so a blocking one keeps the phase from
+    /// being ready.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_run: bool,
     pub evidence: Evidence,
 }
 
@@ -120,7 +125,7 @@ impl PhaseReport {
         }
         let open = gating
             .iter()
-            .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Pending));
+            .any(|r| r.not_run || matches!(r.outcome, Outcome::Fail | Outcome::Pending));
         let unapproved = self.approvals.iter().any(|a| a.outcome != Outcome::Signed);
         if open || unapproved {
             Readiness::NotReady
@@ -219,6 +224,7 @@ fn item_result(
 ) -> ItemResult {
     let item = entry.item;
     let mut evidence = Evidence::default();
+    let mut not_run = false;
     let outcome = if let Some(condition) = entry.excluded_by {
         evidence.message = Some(format!(
             "does not apply: `when: {}` is false",
@@ -232,6 +238,7 @@ fn item_result(
         if matches!(verdict.outcome, Outcome::Fail | Outcome::Error) {
             evidence.fix = item.fix.clone();
         }
+        not_run = verdict.outcome == Outcome::Skipped;
         verdict.outcome
     } else if item.check.is_some() {
         evidence.message = Some("not run".into());
@@ -264,6 +271,7 @@ fn item_result(
         outcome,
         automated: item.check.is_some(),
         blocking: entry.blocking,
+        not_run,
         evidence,
     }
 }

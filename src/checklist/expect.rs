@@ -25,6 +25,9 @@ pub enum FieldType {
     Objects(&'static [Field]),
     /// An object with free keys and text values (stack outputs, tags, dimensions).
     TextMap,
+    /// A JSON document of any shape (a program's parsed output); its members are tested as
+    /// `field.member.member`, with any expectation.
+    Json,
 }
 
 /// One field of a resource's JSON view.
@@ -48,6 +51,7 @@ pub fn field_type(catalog: &[Field], path: &str) -> Option<FieldType> {
     }
     catalog.iter().find_map(|f| match f.ty {
         FieldType::TextMap if path.strip_prefix(f.name)?.starts_with('.') => Some(FieldType::Text),
+        FieldType::Json if path.strip_prefix(f.name)?.starts_with('.') => Some(FieldType::Json),
         _ => None,
     })
 }
@@ -177,6 +181,10 @@ impl Matcher {
                 }
                 None => Ok(Matcher::Equals(scalar_for(yaml, ty)?)),
             },
+            // A list of text equals the field's list exactly, in order (an index's columns).
+            Yaml::Sequence(items) if matches!(ty, FieldType::TextList) => {
+                Ok(Matcher::Equals(text_list(items)?))
+            }
             Yaml::Sequence(_) => Err(ExpectError::new(
                 "a list is not an expectation; use `one_of: [...]` or `contains: ...`",
             )),
@@ -186,7 +194,12 @@ impl Matcher {
 
     fn parse_operator(op: &str, value: &Yaml, ty: FieldType) -> Parsed<Matcher> {
         match op {
-            "equals" => Ok(Matcher::Equals(scalar_for(value, ty)?)),
+            "equals" => match (value, ty) {
+                (Yaml::Sequence(items), FieldType::TextList) => {
+                    Ok(Matcher::Equals(text_list(items)?))
+                }
+                _ => Ok(Matcher::Equals(scalar_for(value, ty)?)),
+            },
             "one_of" => {
                 let Yaml::Sequence(options) = value else {
                     return Err(ExpectError::new("`one_of` takes a list of values"));
@@ -220,6 +233,7 @@ impl Matcher {
             "contains" => match ty {
                 FieldType::Text => Ok(Matcher::Contains(Json::String(text_of(value, op)?))),
                 FieldType::TextList => Ok(Matcher::Contains(scalar_for(value, FieldType::Text)?)),
+                FieldType::Json => Ok(Matcher::Contains(scalar_for(value, ty)?)),
                 _ => Err(mismatch("contains", ty)),
             },
             "present" => match value {
@@ -237,14 +251,19 @@ impl Matcher {
                 Ok(Matcher::InstanceClassAtLeast(class))
             }
             "count" => match ty {
-                FieldType::TextList | FieldType::Objects(_) | FieldType::TextMap => Ok(
-                    Matcher::Count(Box::new(Matcher::parse(value, FieldType::Number)?)),
-                ),
+                FieldType::TextList
+                | FieldType::Objects(_)
+                | FieldType::TextMap
+                | FieldType::Json => Ok(Matcher::Count(Box::new(Matcher::parse(
+                    value,
+                    FieldType::Number,
+                )?))),
                 _ => Err(mismatch("count", ty)),
             },
             "any" | "all" => {
                 let element = match ty {
                     FieldType::TextList => Element::Value(Matcher::parse(value, FieldType::Text)?),
+                    FieldType::Json => Element::Value(Matcher::parse(value, FieldType::Json)?),
                     FieldType::Objects(fields) => parse_fields(value, fields)?,
                     _ => return Err(mismatch(op, ty)),
                 };
@@ -490,8 +509,24 @@ fn scalar_for(yaml: &Yaml, ty: FieldType) -> Parsed<Json> {
             .map(Json::Number)
             .ok_or_else(|| ExpectError::new(format!("this field is a number, not `{text}`"))),
         FieldType::Text | FieldType::Timestamp => Ok(Json::String(text)),
+        // Any JSON: YAML's own reading decides (a number stays a number, `"3"` stays text).
+        FieldType::Json => Ok(match yaml {
+            Yaml::Bool(b) => Json::Bool(*b),
+            Yaml::Number(n) => serde_json::to_value(n).unwrap_or(Json::String(text)),
+            _ => Json::String(text),
+        }),
         other => Err(mismatch("a single value", other)),
     }
+}
+
+/// A YAML list of text as a JSON list, for exact, ordered equality with a list field.
+fn text_list(items: &[Yaml]) -> Parsed<Json> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| scalar_for(item, FieldType::Text).map_err(|e| e.under(&i.to_string())))
+        .collect::<Parsed<Vec<Json>>>()
+        .map(Json::Array)
 }
 
 fn text_of(yaml: &Yaml, op: &str) -> Parsed<String> {
@@ -504,14 +539,14 @@ fn text_of(yaml: &Yaml, op: &str) -> Parsed<String> {
 
 fn require_number(ty: FieldType, op: &str) -> Parsed<()> {
     match ty {
-        FieldType::Number => Ok(()),
+        FieldType::Number | FieldType::Json => Ok(()),
         other => Err(mismatch(op, other)),
     }
 }
 
 fn require_text(ty: FieldType, op: &str) -> Parsed<()> {
     match ty {
-        FieldType::Text | FieldType::Timestamp => Ok(()),
+        FieldType::Text | FieldType::Timestamp | FieldType::Json => Ok(()),
         other => Err(mismatch(op, other)),
     }
 }
@@ -525,6 +560,7 @@ fn mismatch(op: &str, ty: FieldType) -> ExpectError {
         FieldType::TextList => "a list of text (use contains, any, all or count)",
         FieldType::Objects(_) => "a list of objects (use any, all or count)",
         FieldType::TextMap => "a map (test one entry as `field.key`, or use count)",
+        FieldType::Json => "a JSON document (test a member as `field.member`)",
     };
     ExpectError::new(format!(
         "`{op}` can never match this field, which is {kind}"

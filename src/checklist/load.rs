@@ -577,9 +577,27 @@ impl Context<'_> {
         };
 
         let selector = self.substitute_value(selector, &selector_path, vars)?;
-        let plain_key = scalar_text(&selector);
+        let mut plain_key = scalar_text(&selector);
         let target = if kind.probes() {
-            Some(serde_json::to_value(&selector).unwrap_or(serde_json::Value::Null))
+            let target = serde_json::to_value(&selector).unwrap_or(serde_json::Value::Null);
+            if let Err(problem) = kind.check_target(&target) {
+                let mut at = selector_path.clone();
+                for step in &problem.steps {
+                    at = match step.parse::<usize>() {
+                        Ok(index) => at.join(index),
+                        Err(_) => at.join(step.as_str()),
+                    };
+                }
+                let message = format!("{}: {}", kind.name(), problem.message);
+                if problem.key {
+                    self.key_problem(&at, message);
+                } else {
+                    self.problem(&at, message);
+                }
+                return None;
+            }
+            plain_key = Some(kind.describe_target(&target));
+            Some(target)
         } else {
             None
         };

@@ -60,5 +60,6 @@ fn type_name(ty: FieldType) -> &'static str {
         FieldType::TextList => "text list",
         FieldType::Objects(_) => "objects",
         FieldType::TextMap => "map",
+        FieldType::Json => "json",
     }
 }

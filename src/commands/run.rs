@@ -26,6 +26,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
             .any(|e| e.item.check.is_some() && e.excluded_by.is_none());
         let settings = Settings {
             aws: aws_options(global, &workspace.checklist),
+            allow_commands: args.allow_commands,
+            command_timeout: args.command_timeout,
+            database_timeout: args.database_timeout,
         };
         let inventory = automated.then(|| Arc::new(Inventory::new(settings)));
         anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)

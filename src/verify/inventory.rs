@@ -8,13 +8,14 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_config::SdkConfig;
 use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
 use super::aws::{self, AwsOptions};
-use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, rds};
+use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, postgres, rds};
 use crate::checklist::Check;
 use crate::checklist::expect::Matcher;
 
@@ -22,6 +23,12 @@ use crate::checklist::expect::Matcher;
 #[derive(Debug, Default, Clone)]
 pub struct Settings {
     pub aws: AwsOptions,
+    /// Whether `command` checks may run programs (`run --allow-commands`); otherwise SKIPPED.
+    pub allow_commands: bool,
+    /// How long a `command` check's program may run unless its target says otherwise.
+    pub command_timeout: Option<Duration>,
+    /// How long connecting to a database, and each query, may take.
+    pub database_timeout: Option<Duration>,
 }
 
 /// Something fetched once per run and shared by the checks that read it.
@@ -81,6 +88,8 @@ pub struct Inventory {
     /// Loaded on the first AWS call, so a run without AWS checks needs no AWS set-up.
     aws: OnceCell<Result<SdkConfig, FetchError>>,
     cells: Mutex<HashMap<Listing, Arc<OnceCell<Fetched>>>>,
+    /// Database connections, one per connection source, opened on first use.
+    pub(super) databases: postgres::Connections,
 }
 
 impl Inventory {
@@ -89,6 +98,7 @@ impl Inventory {
             settings,
             aws: OnceCell::new(),
             cells: Mutex::new(HashMap::new()),
+            databases: postgres::Connections::default(),
         }
     }
 

@@ -10,8 +10,11 @@ pub mod aws;
 mod cloudformation;
 mod cloudfront;
 mod cloudwatch;
+mod command;
 pub mod inventory;
+mod local;
 mod logs;
+mod postgres;
 mod rds;
 
 use serde::{Deserialize, Serialize};
@@ -31,6 +34,52 @@ pub enum Kind {
     LogGroup,
     CloudfrontDistribution,
     CloudformationStack,
+    PostgresServer,
+    PostgresSchema,
+    PostgresTable,
+    PostgresIndex,
+    PostgresForeignKey,
+    LocalSecret,
+    GitFile,
+    Command,
+}
+
+/// A target that a probing kind cannot use, found at load time: where (steps below the kind's
+/// key) and why.
+#[derive(Debug)]
+pub struct TargetProblem {
+    pub steps: Vec<String>,
+    pub message: String,
+    /// Whether the problem is the key itself (an unknown one), not its value.
+    pub key: bool,
+}
+
+impl TargetProblem {
+    pub fn new(message: impl Into<String>) -> TargetProblem {
+        TargetProblem {
+            steps: Vec::new(),
+            message: message.into(),
+            key: false,
+        }
+    }
+
+    pub fn at(step: &str, message: impl Into<String>) -> TargetProblem {
+        TargetProblem {
+            steps: vec![step.to_string()],
+            ..TargetProblem::new(message)
+        }
+    }
+
+    /// An unknown key, reported where the key is written.
+    pub fn unknown_key(key: &str, allowed: &[&str]) -> TargetProblem {
+        TargetProblem {
+            key: true,
+            ..TargetProblem::at(
+                key,
+                format!("unknown key `{key}` (keys: {})", allowed.join(", ")),
+            )
+        }
+    }
 }
 
 impl Kind {
@@ -42,6 +91,14 @@ impl Kind {
         Kind::LogGroup,
         Kind::CloudfrontDistribution,
         Kind::CloudformationStack,
+        Kind::PostgresServer,
+        Kind::PostgresSchema,
+        Kind::PostgresTable,
+        Kind::PostgresIndex,
+        Kind::PostgresForeignKey,
+        Kind::LocalSecret,
+        Kind::GitFile,
+        Kind::Command,
     ];
 
     /// The word used in checklist files.
@@ -54,6 +111,14 @@ impl Kind {
             Kind::LogGroup => "log_group",
             Kind::CloudfrontDistribution => "cloudfront_distribution",
             Kind::CloudformationStack => "cloudformation_stack",
+            Kind::PostgresServer => "postgres_server",
+            Kind::PostgresSchema => "postgres_schema",
+            Kind::PostgresTable => "postgres_table",
+            Kind::PostgresIndex => "postgres_index",
+            Kind::PostgresForeignKey => "postgres_foreign_key",
+            Kind::LocalSecret => "local_secret",
+            Kind::GitFile => "git_file",
+            Kind::Command => "command",
         }
     }
 
@@ -71,6 +136,14 @@ impl Kind {
             Kind::LogGroup => logs::LOG_GROUP_FIELDS,
             Kind::CloudfrontDistribution => cloudfront::DISTRIBUTION_FIELDS,
             Kind::CloudformationStack => cloudformation::STACK_FIELDS,
+            Kind::PostgresServer => postgres::SERVER_FIELDS,
+            Kind::PostgresSchema => postgres::SCHEMA_FIELDS,
+            Kind::PostgresTable => postgres::TABLE_FIELDS,
+            Kind::PostgresIndex => postgres::INDEX_FIELDS,
+            Kind::PostgresForeignKey => postgres::FOREIGN_KEY_FIELDS,
+            Kind::LocalSecret => local::SECRET_FIELDS,
+            Kind::GitFile => local::GIT_FILE_FIELDS,
+            Kind::Command => command::COMMAND_FIELDS,
         }
     }
 
@@ -84,6 +157,12 @@ impl Kind {
             Kind::LogGroup => "log_group_name",
             Kind::CloudfrontDistribution => "aliases",
             Kind::CloudformationStack => "stack_name",
+            Kind::PostgresServer => "endpoint",
+            Kind::PostgresSchema => "schema",
+            Kind::PostgresTable => "table",
+            Kind::PostgresIndex | Kind::PostgresForeignKey | Kind::LocalSecret => "name",
+            Kind::GitFile => "path",
+            Kind::Command => "command",
         }
     }
 
@@ -91,6 +170,9 @@ impl Kind {
     pub fn key_doc(self) -> &'static str {
         match self {
             Kind::CloudfrontDistribution => "domain name (one of its aliases)",
+            Kind::PostgresServer | Kind::PostgresSchema => {
+                "database URL source (env:NAME or secret:ID)"
+            }
             _ => self.key_field(),
         }
     }
@@ -108,7 +190,55 @@ impl Kind {
     /// Whether the selector says what to probe (kept as the check's `target`) rather than which
     /// resources of a listing to pick.
     pub fn probes(self) -> bool {
-        false
+        matches!(
+            self,
+            Kind::PostgresServer
+                | Kind::PostgresSchema
+                | Kind::PostgresTable
+                | Kind::PostgresIndex
+                | Kind::PostgresForeignKey
+                | Kind::LocalSecret
+                | Kind::GitFile
+                | Kind::Command
+        )
+    }
+
+    /// Checks at load time that a probing kind's target (after substitution) has the shape the
+    /// probe needs, so a mistake is reported with its line rather than at run time.
+    pub fn check_target(self, target: &Json) -> Result<(), TargetProblem> {
+        match self {
+            Kind::PostgresServer
+            | Kind::PostgresSchema
+            | Kind::PostgresTable
+            | Kind::PostgresIndex
+            | Kind::PostgresForeignKey => postgres::check_target(self, target),
+            Kind::LocalSecret | Kind::GitFile => local::check_target(self, target),
+            Kind::Command => command::check_target(target),
+            _ => Ok(()),
+        }
+    }
+
+    /// How a probe's target reads in evidence: the text written, or `key value` pairs.
+    pub fn describe_target(self, target: &Json) -> String {
+        match target {
+            Json::Object(entries) => {
+                let parts: Vec<String> = entries
+                    .iter()
+                    .map(|(key, value)| format!("{key} {}", expect::render(value)))
+                    .collect();
+                parts.join(", ")
+            }
+            other => expect::render(other),
+        }
+    }
+
+    /// Why a check of this kind is not run at all under these settings, if it is not; the item
+    /// is then SKIPPED with this reason.
+    fn skip_reason(self, check: &Check, settings: &Settings) -> Option<String> {
+        match self {
+            Kind::Command if !settings.allow_commands => Some(command::skip_reason(check)),
+            _ => None,
+        }
     }
 
     /// The listing that holds every resource of this kind.
@@ -121,6 +251,15 @@ impl Kind {
             Kind::LogGroup => Listing::LogGroups,
             Kind::CloudfrontDistribution => Listing::Distributions,
             Kind::CloudformationStack => Listing::Stacks,
+            // Probing kinds are fetched by their target (Inventory::resources); never listed.
+            Kind::PostgresServer
+            | Kind::PostgresSchema
+            | Kind::PostgresTable
+            | Kind::PostgresIndex
+            | Kind::PostgresForeignKey
+            | Kind::LocalSecret
+            | Kind::GitFile
+            | Kind::Command => Listing::Probe(self, Json::Null.to_string()),
         }
     }
 
@@ -139,16 +278,28 @@ impl Kind {
 }
 
 /// Probes the target of a kind whose selector names what to probe rather than what to pick
-/// from a listing. No kind probes yet; the hook is where HTTP, DNS and database checks plug in.
+/// from a listing: a database, a local secret, a git repository, a program.
 pub async fn probe(
     kind: Kind,
     target: &Json,
-    _inventory: &Inventory,
+    inventory: &Inventory,
 ) -> Result<Vec<Json>, FetchError> {
-    Err(FetchError::new(
-        kind.name(),
-        format!("no probe for target {target}"),
-    ))
+    match kind {
+        Kind::PostgresServer
+        | Kind::PostgresSchema
+        | Kind::PostgresTable
+        | Kind::PostgresIndex
+        // Boxed: the database and SDK futures are deep enough to exceed the compiler's
+        // layout recursion limit inside the inventory's future.
+        | Kind::PostgresForeignKey => Box::pin(postgres::probe(kind, target, inventory)).await,
+        Kind::LocalSecret => Box::pin(local::secret(target)).await,
+        Kind::GitFile => Box::pin(local::git_file(target)).await,
+        Kind::Command => Box::pin(command::run(target, inventory.settings())).await,
+        _ => Err(FetchError::new(
+            kind.name(),
+            format!("no probe for target {target}"),
+        )),
+    }
 }
 
 /// How one item ended.
@@ -217,6 +368,14 @@ const CANDIDATES_SHOWN: usize = 3;
 
 /// Decides a check against the run's inventory.
 pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
+    if let Some(reason) = check.kind.skip_reason(check, inventory.settings()) {
+        return Verdict {
+            outcome: Outcome::Skipped,
+            resource: None,
+            comparisons: Vec::new(),
+            message: Some(reason),
+        };
+    }
     let listing = match inventory.resources(check).await {
         Ok(resources) => resources,
         Err(err) => {
@@ -233,16 +392,21 @@ pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
         .filter(|r| selects(&check.selector, r))
         .collect();
     if selected.is_empty() {
-        return Verdict {
-            outcome: Outcome::Fail,
-            resource: None,
-            comparisons: Vec::new(),
-            message: Some(format!(
+        let message = if check.target.is_some() {
+            format!("found no {} for {}", check.kind.name(), check.selector_text)
+        } else {
+            format!(
                 "no {} matches {} ({} listed)",
                 check.kind.name(),
                 check.selector_text,
                 listing.len()
-            )),
+            )
+        };
+        return Verdict {
+            outcome: Outcome::Fail,
+            resource: None,
+            comparisons: Vec::new(),
+            message: Some(message),
         };
     }
 
@@ -336,6 +500,10 @@ pub fn selects(selector: &[(String, Matcher)], resource: &Json) -> bool {
         .all(|(field, matcher)| matcher.check(expect::lookup(resource, field)))
 }
 
+/// The most characters of an observed value that evidence shows (a program's output can be
+/// long); the comparison itself reads all of it.
+const OBSERVED_SHOWN: usize = 2000;
+
 fn compare(expectations: &[(String, Matcher)], resource: &Json) -> Vec<Comparison> {
     expectations
         .iter()
@@ -345,10 +513,19 @@ fn compare(expectations: &[(String, Matcher)], resource: &Json) -> Vec<Compariso
                 field: field.clone(),
                 expected: matcher.to_string(),
                 observed: observed
-                    .map(expect::render)
+                    .map(|v| shorten(expect::render(v)))
                     .unwrap_or_else(|| "(absent)".into()),
                 ok: matcher.check(observed),
             }
         })
         .collect()
+}
+
+fn shorten(text: String) -> String {
+    let total = text.chars().count();
+    if total <= OBSERVED_SHOWN {
+        return text;
+    }
+    let kept: String = text.chars().take(OBSERVED_SHOWN).collect();
+    format!("{kept}… ({} more characters)", total - OBSERVED_SHOWN)
 }

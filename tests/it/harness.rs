@@ -19,7 +19,7 @@ pub fn repo() -> PathBuf {
 }
 
 /// The Python of the stand-in's venv (`scripts/standin-venv` makes it; `scripts/test` runs it).
-fn standin_python() -> PathBuf {
+pub fn standin_python() -> PathBuf {
     if let Some(python) = std::env::var_os("BARKCHECK_STANDIN_PYTHON") {
         return PathBuf::from(python);
     }

@@ -4,5 +4,8 @@
 mod bundled;
 mod harness;
 mod lint;
+mod local_standin;
 mod run_aws;
+mod run_local;
+mod run_postgres;
 mod state;
