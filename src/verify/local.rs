@@ -248,6 +248,9 @@ fn parse_env(text: &str) -> Vec<(String, String)> {
 }
 
 /// Where a file stands with git.
+// TODO: this follows one path; a secret pasted into another file, or a history rewritten with
+// the file renamed, escapes it (searching every revision for the value would need the value on
+// git's command line or a full object reader).
 pub async fn git_file(target: &Json) -> Result<Vec<Json>, FetchError> {
     let repo = PathBuf::from(target["repo"].as_str().unwrap_or("."));
     let path = target["path"].as_str().unwrap_or_default();

@@ -251,7 +251,7 @@ pub fn check_target(kind: Kind, target: &Json) -> Result<(), TargetProblem> {
             }
             match names
                 .iter()
-                .position(|n| !n.as_str().is_some_and(|s| !s.is_empty()))
+                .position(|n| n.as_str().is_none_or(str::is_empty))
             {
                 Some(i) => Err(TargetProblem {
                     steps: vec!["tables".into(), i.to_string()],
@@ -450,6 +450,8 @@ async fn tables(
 ) -> Result<Vec<Json>, FetchError> {
     // The analyze threshold is autovacuum's own formula, with the table's storage parameters
     // when it has them: base threshold + scale factor x the row estimate.
+    // TODO: where track_commit_timestamp is on, the commit time of an index's pg_class row would
+    // date its creation and let `analyzed` be compared with it; not read yet.
     let sql = "SELECT json_build_object(
             'schema', n.nspname,
             'table', c.relname,
@@ -651,6 +653,8 @@ fn from_secret(text: &str) -> Result<String, String> {
         Some(Json::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    // TODO: an RDS-managed master secret has no host; it could take the endpoint from
+    // DescribeDBInstances, which would tie this kind to an instance id.
     let host = text_of("host").ok_or(
         "the secret has no `host` (RDS-managed master secrets keep only the user name and \
          password): keep a connection string, or the host too, in the secret",
