@@ -226,21 +226,29 @@ fn the_gaps_schema_fails_each_database_item_with_what_was_found() {
 #[test]
 fn without_a_database_url_every_database_item_is_an_error_that_says_what_to_set() {
     let dir = tempfile::tempdir().unwrap();
-    let result = run_with(
-        dir.path(),
-        None,
-        &["run", "--phase", "deploy", "--format", "json"],
-    );
-    assert_eq!(result.code, 3, "could not verify");
-    let report = result.json();
-    for id in DEPLOY {
-        assert_eq!(outcome(&report, id), "ERROR");
-        let message = item(&report, id)["evidence"]["message"].as_str().unwrap();
+    let says = |report: &Json, id: &str| {
+        assert_eq!(outcome(report, id), "ERROR", "{}", item(report, id));
+        let message = item(report, id)["evidence"]["message"].as_str().unwrap();
         assert!(
             message.contains("BARKCHECK_DATABASE_URL is not set: set BARKCHECK_DATABASE_URL"),
             "{message}"
         );
+    };
+    for (phase, ids) in [("pre-deploy", PRE_DEPLOY), ("deploy", DEPLOY)] {
+        let result = run_with(
+            dir.path(),
+            None,
+            &["run", "--phase", phase, "--format", "json"],
+        );
+        assert_eq!(result.code, 3, "could not verify");
+        let report = result.json();
+        for id in ids {
+            says(&report, id);
+        }
     }
+    let server = custom(dir.path(), None, SERVER_CHECKLIST, &[]);
+    assert_eq!(server.code, 3);
+    says(&server.json(), "server-tls");
 }
 
 #[test]
