@@ -26,7 +26,8 @@ pub fn run(args: &FieldsArgs) -> anyhow::Result<u8> {
     };
     let mut out = String::new();
     for kind in kinds {
-        out.push_str(&format!("{} (select by {})\n", kind.name(), kind.key_doc()));
+        let how = if kind.probes() { "probes" } else { "select by" };
+        out.push_str(&format!("{} ({how} {})\n", kind.name(), kind.key_doc()));
         for field in kind.fields() {
             out.push_str(&format!(
                 "  {:<48} {:<10} {}\n",

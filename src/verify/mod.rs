@@ -166,13 +166,18 @@ impl Kind {
         }
     }
 
-    /// What a plain-text selector names, for messages.
+    /// What a plain-text selector names, for messages; for a probing kind, its target's shape.
     pub fn key_doc(self) -> &'static str {
         match self {
             Kind::CloudfrontDistribution => "domain name (one of its aliases)",
-            Kind::PostgresServer | Kind::PostgresSchema => {
-                "database URL source (env:NAME or secret:ID)"
-            }
+            Kind::PostgresServer => "a database_url (env:NAME or secret:ID), or {database_url}",
+            Kind::PostgresSchema => "a database_url, or {database_url, schema}",
+            Kind::PostgresTable => "{database_url, table} or {database_url, tables: [...]}",
+            Kind::PostgresIndex => "{database_url, table}",
+            Kind::PostgresForeignKey => "{database_url, table}, or {database_url} for all",
+            Kind::LocalSecret => "a variable's name, or {name, env_file, previous}",
+            Kind::GitFile => "{repo, path}",
+            Kind::Command => "{argv: [PROGRAM, ARG, ...], cwd, timeout, json, env}",
             _ => self.key_field(),
         }
     }
