@@ -74,8 +74,20 @@ pub enum Command {
     Unsign(UnsignArgs),
     /// Go through a phase's pending manual items one by one at a terminal and sign them.
     Walk(WalkArgs),
-    /// Record a role's approval of a phase (Security Lead, CTO, ...).
+    /// Record a role's approval of a phase (Security Lead, CTO, ...), bound to its last run.
     Approve(ApproveArgs),
+    /// Accept an item's failure until a date: it shows as WAIVED and does not fail the gate.
+    Waive(WaiveArgs),
+    /// Withdraw a waiver.
+    Unwaive(UnwaiveArgs),
+    /// Open a new deployment (lead, date): the last one's record is archived, the next starts
+    /// clean.
+    Open(OpenArgs),
+    /// Show the history of the state: every sign-off, approval, waiver and run, with who, when
+    /// and from which host.
+    Log(LogArgs),
+    /// Prove the history was not edited by hand and that the state is what it records.
+    Verify,
     /// Check a checklist file and report every problem in it with file:line:column.
     Lint,
     /// List the fields a verifier kind offers to `expect:`, with their types.
@@ -124,6 +136,66 @@ pub struct SignArgs {
 pub struct UnsignArgs {
     /// The item's id.
     pub item: String,
+    /// Who withdraws it [default: $USER].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Why, for the history.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The item's id.
+    pub item: String,
+    /// Why the failure is accepted.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// When the waiver ends: 2026-12-31 (the end of that day, UTC), 2026-12-31T18:00:00+01:00,
+    /// or 2026-12-31T18:00[Europe/Paris].
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+    /// Who accepts it.
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+    /// A ticket that tracks the fix.
+    #[arg(long, value_name = "REF")]
+    pub ticket: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnwaiveArgs {
+    /// The item's id.
+    pub item: String,
+    /// Who withdraws it [default: $USER].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Why, for the history.
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The deployment lead.
+    #[arg(long, value_name = "NAME")]
+    pub lead: String,
+    /// The deployment date, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Who opens it [default: the lead].
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only entries about this item.
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// Only the last N entries.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]

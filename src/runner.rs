@@ -5,13 +5,14 @@
 //! the state's sign-offs. A parent item rolls up its sub-items: it is as bad as the worst of
 //! them (ERROR, then FAIL, then PENDING), and its own check if it has one.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Checklist, Entry, Phase, plain};
-use crate::state::State;
+use crate::state::{Deployment, State, Waiver};
 use crate::verify::{Comparison, Inventory, Outcome, Verdict, decide};
 
 /// The result of one item.
@@ -33,7 +34,8 @@ pub struct ItemResult {
 }
 
 /// What an outcome rests on.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
@@ -50,6 +52,9 @@ pub struct Evidence {
     /// What to do about a FAIL or an ERROR.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The waiver that turned a FAIL or PENDING into WAIVED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
 }
 
 /// A role's approval of the phase.
@@ -64,6 +69,9 @@ pub struct ApprovalResult {
     pub at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Why an approval no longer holds: the outcomes it approved have changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidated: Option<String>,
 }
 
 /// Everything a run of one phase found.
@@ -76,6 +84,10 @@ pub struct PhaseReport {
     pub started: Timestamp,
     pub items: Vec<ItemResult>,
     pub approvals: Vec<ApprovalResult>,
+    /// Things to know that are not outcomes: waivers about to expire.
+    pub warnings: Vec<String>,
+    /// The deployment the state records, if one was opened.
+    pub deployment: Option<Deployment>,
 }
 
 /// The verdict on a phase and the exit code it maps to.
@@ -155,6 +167,7 @@ pub async fn run_phase(
         tasks.push(task);
     }
 
+    let now = Timestamp::now();
     let mut items = Vec::with_capacity(entries.len());
     for (entry, task) in entries.iter().zip(tasks) {
         let verdict = match task {
@@ -166,10 +179,13 @@ pub async fn run_phase(
             })),
             None => None,
         };
-        items.push(item_result(&entries, entry, verdict, state));
+        items.push(item_result(&entries, entry, verdict, state, now));
     }
+    let warnings = apply_waivers(&mut items, state, now);
     roll_up(&mut items);
 
+    let outcomes: BTreeMap<String, Outcome> =
+        items.iter().map(|i| (i.id.clone(), i.outcome)).collect();
     let approvals = phase
         .approvals()
         .map(|(section, role)| {
@@ -177,18 +193,29 @@ pub async fn run_phase(
                 .approvals
                 .get(&phase.id)
                 .and_then(|roles| roles.get(role));
-            ApprovalResult {
+            let mut result = ApprovalResult {
                 role: role.to_string(),
                 section: section.heading().to_string(),
-                outcome: if approval.is_some() {
-                    Outcome::Signed
-                } else {
-                    Outcome::Pending
-                },
+                outcome: Outcome::Pending,
                 by: approval.map(|a| a.by.clone()),
                 at: approval.map(|a| a.at),
                 note: approval.and_then(|a| a.note.clone()),
+                invalidated: None,
+            };
+            if let Some(approval) = approval {
+                let changed = changed_since(&approval.outcomes, &outcomes);
+                if changed.is_empty() {
+                    result.outcome = Outcome::Signed;
+                } else {
+                    result.invalidated = Some(format!(
+                        "invalidated: {} changed since {} approved ({})",
+                        plural(changed.len(), "outcome"),
+                        approval.by,
+                        changed.join(", ")
+                    ));
+                }
             }
+            result
         })
         .collect();
 
@@ -200,7 +227,72 @@ pub async fn run_phase(
         started,
         items,
         approvals,
+        warnings,
+        deployment: state.deployment.clone(),
     }
+}
+
+/// The items whose outcome differs between an approval and now, as `id: OLD → NEW`.
+fn changed_since(
+    approved: &BTreeMap<String, Outcome>,
+    now: &BTreeMap<String, Outcome>,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (id, outcome) in now {
+        match approved.get(id) {
+            Some(before) if before == outcome => {}
+            Some(before) => changed.push(format!("{id}: {} → {}", before.label(), outcome.label())),
+            None => changed.push(format!("{id}: new, {}", outcome.label())),
+        }
+    }
+    for id in approved.keys().filter(|id| !now.contains_key(*id)) {
+        changed.push(format!("{id}: removed"));
+    }
+    changed
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// How long ahead of its expiry a waiver is announced.
+const WAIVER_NOTICE: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
+/// Turns FAIL and PENDING into WAIVED where a waiver holds, and says which waivers expire soon
+/// or have expired. ERROR is never waived: a waiver accepts a known failure, not an unknown.
+fn apply_waivers(items: &mut [ItemResult], state: &State, now: Timestamp) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for item in items.iter_mut() {
+        let Some(waiver) = state.waivers.get(&item.id) else {
+            continue;
+        };
+        if waiver.until <= now {
+            let note = format!("the waiver by {} expired at {}", waiver.by, waiver.until);
+            item.evidence.message = Some(
+                item.evidence
+                    .message
+                    .take()
+                    .map_or(note.clone(), |m| format!("{m}; {note}")),
+            );
+            warnings.push(format!("{}: {note}", item.id));
+            continue;
+        }
+        if now.duration_until(waiver.until) < WAIVER_NOTICE {
+            warnings.push(format!(
+                "{}: the waiver by {} expires at {} ({})",
+                item.id, waiver.by, waiver.until, waiver.reason
+            ));
+        }
+        if matches!(item.outcome, Outcome::Fail | Outcome::Pending) {
+            item.outcome = Outcome::Waived;
+            item.evidence.waiver = Some(waiver.clone());
+        }
+    }
+    warnings
 }
 
 /// The section label of an entry: its heading, and the step's when it sits in one.
@@ -216,6 +308,7 @@ fn item_result(
     entry: &Entry<'_>,
     verdict: Option<Verdict>,
     state: &State,
+    now: Timestamp,
 ) -> ItemResult {
     let item = entry.item;
     let mut evidence = Evidence::default();
@@ -238,6 +331,18 @@ fn item_result(
         Outcome::Error
     } else {
         match state.signoffs.get(&item.id) {
+            Some(signoff)
+                if signoff.digest == item.digest
+                    && item.valid_for.is_some_and(|valid| signoff.at + valid < now) =>
+            {
+                evidence.message = Some(format!(
+                    "expired: signed by {} at {}, valid for {}; sign it again",
+                    signoff.by,
+                    signoff.at,
+                    item.valid_for.map(|v| format!("{v:#}")).unwrap_or_default()
+                ));
+                Outcome::Pending
+            }
             Some(signoff) if signoff.digest == item.digest => {
                 evidence.signed_by = Some(signoff.by.clone());
                 evidence.signed_at = Some(signoff.at);
@@ -274,6 +379,7 @@ fn severity(outcome: Outcome) -> u8 {
         Outcome::Error => 5,
         Outcome::Fail => 4,
         Outcome::Pending => 3,
+        Outcome::Waived => 2,
         Outcome::Signed => 2,
         Outcome::Pass => 1,
         Outcome::Skipped => 0,

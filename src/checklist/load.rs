@@ -422,6 +422,18 @@ impl Context<'_> {
                 }
             }
         });
+        let valid_for =
+            raw.valid_for
+                .as_ref()
+                .and_then(|text| match text.parse::<jiff::SignedDuration>() {
+                    Ok(d) if d.is_positive() => Some(d),
+                    _ => {
+                        let message =
+                            format!("`valid_for` is a duration like 24h or 90m, not `{text}`");
+                        self.problem(&path.join("valid_for"), message);
+                        None
+                    }
+                });
         let fix = raw
             .fix
             .as_ref()
@@ -442,6 +454,7 @@ impl Context<'_> {
             blocking: raw.blocking.unwrap_or(true),
             notes: raw.notes.clone(),
             when,
+            valid_for,
             digest: digest(raw),
         }
     }
@@ -753,6 +766,8 @@ fn digest(raw: &RawItem) -> String {
     }
     hasher.update([0]);
     hasher.update(raw.when.as_deref().unwrap_or_default().as_bytes());
+    hasher.update([0]);
+    hasher.update(raw.valid_for.as_deref().unwrap_or_default().as_bytes());
     let bytes = hasher.finalize();
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

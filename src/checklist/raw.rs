@@ -69,4 +69,7 @@ pub struct RawItem {
     pub notes: Option<String>,
     #[serde(default)]
     pub when: Option<String>,
+    /// How long a sign-off holds, like `24h`.
+    #[serde(default)]
+    pub valid_for: Option<String>,
 }

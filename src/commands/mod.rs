@@ -3,9 +3,13 @@
 pub mod approve;
 pub mod fields;
 pub mod lint;
+pub mod log;
+pub mod open;
 pub mod run;
 pub mod sign;
 pub mod status;
+pub mod verify;
+pub mod waive;
 pub mod walk;
 
 use anyhow::bail;
@@ -107,4 +111,23 @@ pub fn aws_options(global: &Global, checklist: &Checklist) -> AwsOptions {
 /// Who is at the keyboard, for `walk`'s default signer.
 pub fn current_user() -> Option<String> {
     std::env::var("USER").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// The name recorded for a change: the one given, else $USER, else "unknown".
+pub fn who(given: Option<&str>) -> String {
+    given
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(current_user)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// A name given with `--by`, which must not be blank.
+pub fn named(by: &str) -> anyhow::Result<String> {
+    let by = by.trim();
+    if by.is_empty() {
+        bail!("--by needs a name");
+    }
+    Ok(by.to_string())
 }

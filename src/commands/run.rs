@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
-use super::{Workspace, aws_options};
+use super::{Workspace, aws_options, who};
 use crate::cli::{Format, Global, RunArgs};
 use crate::report;
 use crate::runner::run_phase;
-use crate::state::LastRun;
+use crate::state::history::{Action, RunResult};
 use crate::verify::{Inventory, Settings};
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
@@ -31,21 +29,24 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)
     })?;
 
-    let outcomes = report
+    let results = report
         .items
         .iter()
-        .map(|i| (i.id.clone(), i.outcome))
+        .map(|i| {
+            (
+                i.id.clone(),
+                RunResult {
+                    outcome: i.outcome,
+                    evidence: i.evidence.clone(),
+                },
+            )
+        })
         .collect();
-    workspace.state.update(|state| {
-        state.runs.insert(
-            phase.id.clone(),
-            LastRun {
-                at: Timestamp::now(),
-                outcomes,
-            },
-        );
-        Ok(())
-    })?;
+    let action = Action::Run {
+        phase: phase.id.clone(),
+        results,
+    };
+    workspace.state.record(&who(None), |_| Ok((action, ())))?;
 
     match args.format {
         Format::Table => report::print_table(&report)?,

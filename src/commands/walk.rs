@@ -6,14 +6,13 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::bail;
-use jiff::Timestamp;
 
 use super::{Workspace, current_user};
 use crate::checklist::plain;
 use crate::cli::{Global, WalkArgs};
 use crate::report;
 use crate::runner::section_label;
-use crate::state::SignOff;
+use crate::state::history::Action;
 
 pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
@@ -99,18 +98,21 @@ pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
                 .filter(|n| !n.is_empty());
         }
         let id = entry.item.id.clone();
-        workspace.state.update(|state| {
-            if answer == 's' {
-                let signoff = SignOff {
-                    by: by.clone(),
-                    at: Timestamp::now(),
-                    note: note.clone(),
-                    digest: entry.item.digest.clone(),
-                };
-                state.signoffs.insert(id.clone(), signoff);
-            }
+        if answer == 's' {
+            workspace.state.record(&by, |_| {
+                let digest = entry.item.digest.clone();
+                Ok((
+                    Action::Sign {
+                        item: id.clone(),
+                        definition: digest,
+                        note,
+                    },
+                    (),
+                ))
+            })?;
+        }
+        workspace.state.update_unrecorded(|state| {
             state.walk.insert(phase.id.clone(), id.clone());
-            Ok(())
         })?;
         if answer == 's' {
             signed += 1;

@@ -2,7 +2,7 @@
 
 mod table;
 
-pub use table::{phase_table, status_table};
+pub use table::{new_table, phase_table, status_table};
 
 use std::io::Write;
 
@@ -31,6 +31,8 @@ pub fn print_json(report: &PhaseReport) -> std::io::Result<()> {
             .collect::<serde_json::Map<_, _>>(),
         "items": report.items,
         "approvals": report.approvals,
+        "warnings": report.warnings,
+        "deployment": report.deployment,
     });
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &document)?;

@@ -158,6 +158,8 @@ pub enum Outcome {
     Pass,
     Signed,
     Skipped,
+    /// A failing or pending item whose failure was accepted until a date.
+    Waived,
     Pending,
     Fail,
     Error,
@@ -169,6 +171,7 @@ impl Outcome {
             Outcome::Pass => "PASS",
             Outcome::Signed => "SIGNED",
             Outcome::Skipped => "SKIPPED",
+            Outcome::Waived => "WAIVED",
             Outcome::Pending => "PENDING",
             Outcome::Fail => "FAIL",
             Outcome::Error => "ERROR",
@@ -180,6 +183,7 @@ impl Outcome {
             Outcome::Pass,
             Outcome::Signed,
             Outcome::Skipped,
+            Outcome::Waived,
             Outcome::Pending,
             Outcome::Fail,
             Outcome::Error,
@@ -190,7 +194,7 @@ impl Outcome {
 }
 
 /// One expectation compared on one resource.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub field: String,
     pub expected: String,
