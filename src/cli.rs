@@ -111,6 +111,11 @@ pub struct RunArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Seconds one attempt of one AWS call may take before it counts as timed out (each call
+    /// is tried up to 3 times).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    pub timeout: f64,
 }
 
 #[derive(Debug, Args)]

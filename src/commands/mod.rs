@@ -105,6 +105,7 @@ pub fn aws_options(global: &Global, checklist: &Checklist) -> AwsOptions {
         region: global.region.clone(),
         endpoint_url: global.endpoint_url.clone(),
         fallback_region: checklist.variable("region").map(str::to_string),
+        attempt_timeout: None,
     }
 }
 

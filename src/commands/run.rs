@@ -22,11 +22,20 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
             .entries()
             .iter()
             .any(|e| e.item.check.is_some() && e.excluded_by.is_none());
-        let settings = Settings {
-            aws: aws_options(global, &workspace.checklist),
-        };
+        if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+            anyhow::bail!("--timeout must be a positive number of seconds");
+        }
+        let mut aws = aws_options(global, &workspace.checklist);
+        aws.attempt_timeout = Some(std::time::Duration::from_secs_f64(args.timeout));
+        let settings = Settings { aws };
         let inventory = automated.then(|| Arc::new(Inventory::new(settings)));
-        anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)
+        let report = run_phase(&workspace.checklist, phase, &state, inventory.clone()).await;
+        if let Some(inventory) = inventory
+            && let Some(why) = inventory.aws_unavailable().await
+        {
+            eprintln!("barkcheck: AWS is unavailable, so every AWS item is ERROR: {}", why.cause);
+        }
+        anyhow::Ok(report)
     })?;
 
     let results = report

@@ -27,6 +27,8 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// The checklist's `region` variable, used when nothing else names a region.
     pub fallback_region: Option<String>,
+    /// How long one attempt of one call may take.
+    pub attempt_timeout: Option<Duration>,
 }
 
 /// Loads the SDK configuration; an error when no region can be found.
@@ -34,14 +36,15 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
     let region = RegionProviderChain::first_try(options.region.clone().map(Region::new))
         .or_default_provider()
         .or_else(options.fallback_region.clone().map(Region::new));
+    let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(15))
-                .operation_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(attempt * 4)
                 .build(),
         );
     if let Some(profile) = &options.profile {
@@ -57,6 +60,21 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
             "no AWS region: pass --region, set AWS_REGION, or give the checklist a `region` \
              variable",
         ));
+    }
+    // Without credentials every call would fail the same way; finding out once, up front,
+    // lets the run say so once instead of once per item.
+    if let Some(provider) = config.credentials_provider() {
+        use aws_sdk_rds::config::ProvideCredentials;
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(FetchError::new(
+                "AWS credentials",
+                format!(
+                    "no usable AWS credentials ({}); set AWS_PROFILE or pass --profile, or set \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                    DisplayErrorContext(&e)
+                ),
+            ));
+        }
     }
     Ok(config)
 }
@@ -96,6 +114,10 @@ impl FetchError {
             SdkError::TimeoutError(_) => ("timed out".to_string(), String::new()),
             other => (DisplayErrorContext(other).to_string(), String::new()),
         };
+        if ["ExpiredToken", "ExpiredTokenException", "RequestExpired"].contains(&code.as_str()) {
+            let cause = format!("{cause}; the credentials have expired: refresh them and run again");
+            return FetchError { call: call.to_string(), action: Some(action), cause, denied: false };
+        }
         let denied = [
             "AccessDenied",
             "UnauthorizedOperation",

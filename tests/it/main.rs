@@ -2,6 +2,7 @@
 //! their own stand-in on loopback (see harness.rs).
 
 mod bundled;
+mod faults;
 mod harness;
 mod lint;
 mod record;
