@@ -116,20 +116,22 @@ impl PhaseReport {
     /// Items that stand for themselves: leaves, and parents with a check of their own. Parents
     /// without one only sum up their sub-items and are not counted again.
     pub fn counted(&self) -> impl Iterator<Item = &ItemResult> {
-        self.items.iter().filter(|r| {
-            r.automated
-                || !self
-                    .items
-                    .iter()
-                    .any(|c| c.parent.as_deref() == Some(&r.id))
-        })
+        let parents: std::collections::HashSet<&str> = self
+            .items
+            .iter()
+            .filter_map(|c| c.parent.as_deref())
+            .collect();
+        self.items
+            .iter()
+            .filter(move |r| r.automated || !parents.contains(r.id.as_str()))
     }
 
     pub fn readiness(&self) -> Readiness {
-        let gating: Vec<&ItemResult> = self.counted().filter(|r| r.blocking).collect();
-        if gating.iter().any(|r| r.outcome == Outcome::Error) {
+        // Any item that could not be verified makes the verdict incomplete, blocking or not.
+        if self.counted().any(|r| r.outcome == Outcome::Error) {
             return Readiness::Unverified;
         }
+        let gating: Vec<&ItemResult> = self.counted().filter(|r| r.blocking).collect();
         let open = gating
             .iter()
             .any(|r| matches!(r.outcome, Outcome::Fail | Outcome::Pending));
@@ -322,7 +324,8 @@ fn item_result(
         evidence.resource = verdict.resource;
         evidence.comparisons = verdict.comparisons;
         evidence.message = verdict.message;
-        if matches!(verdict.outcome, Outcome::Fail | Outcome::Error) {
+        // The fix is for a gap that was observed; an ERROR observed nothing.
+        if verdict.outcome == Outcome::Fail {
             evidence.fix = item.fix.clone();
         }
         verdict.outcome
@@ -388,12 +391,19 @@ fn severity(outcome: Outcome) -> u8 {
 
 /// Gives each parent the worst outcome among itself and its sub-items, deepest first.
 fn roll_up(items: &mut [ItemResult]) {
+    let index: std::collections::HashMap<String, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let mut children_of: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for (i, item) in items.iter().enumerate() {
+        if let Some(parent) = item.parent.as_ref().and_then(|p| index.get(p)) {
+            children_of[*parent].push(i);
+        }
+    }
     for i in (0..items.len()).rev() {
-        let children: Vec<Outcome> = items
-            .iter()
-            .filter(|c| c.parent.as_deref() == Some(&items[i].id))
-            .map(|c| c.outcome)
-            .collect();
+        let children: Vec<Outcome> = children_of[i].iter().map(|&c| items[c].outcome).collect();
         if children.is_empty() {
             continue;
         }

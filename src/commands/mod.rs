@@ -30,6 +30,9 @@ impl Workspace {
     pub fn open(global: &Global) -> anyhow::Result<Workspace> {
         let checklist = load_checklist(global)?;
         let environment = environment(global);
+        if state::slug(&environment).is_empty() {
+            bail!("--env `{environment}` has no letters or digits to name a state file with");
+        }
         let path = global
             .state
             .clone()

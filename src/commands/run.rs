@@ -33,7 +33,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         if let Some(inventory) = inventory
             && let Some(why) = inventory.aws_unavailable().await
         {
-            eprintln!("barkcheck: AWS is unavailable, so every AWS item is ERROR: {}", why.cause);
+            eprintln!(
+                "barkcheck: AWS is unavailable, so every AWS item is ERROR: {}",
+                why.cause
+            );
         }
         anyhow::Ok(report)
     })?;
@@ -55,11 +58,15 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         phase: phase.id.clone(),
         results,
     };
-    workspace.state.record(&who(None), |_| Ok((action, ())))?;
-
+    // The verdict is shown first, so a state that cannot be written does not hide it; the
+    // failure to record it is then an error of its own.
     match args.format {
         Format::Table => report::print_table(&report)?,
         Format::Json => report::print_json(&report)?,
     }
+    workspace
+        .state
+        .record(&who(None), |_| Ok((action, ())))
+        .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
     Ok(report.readiness().exit_code())
 }

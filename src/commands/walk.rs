@@ -23,16 +23,19 @@ pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
     }
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
-    let Some(by) = args.by.clone().or_else(current_user) else {
-        bail!("who is signing? pass --by NAME");
+    let by = match &args.by {
+        Some(name) => super::named(name)?,
+        None => current_user().ok_or_else(|| anyhow::anyhow!("who is signing? pass --by NAME"))?,
     };
 
     let state = workspace.state.read()?;
     let entries = phase.entries();
+    let parents: std::collections::HashSet<usize> =
+        entries.iter().filter_map(|e| e.parent).collect();
     let pending: Vec<usize> = (0..entries.len())
         .filter(|&i| {
             let e = &entries[i];
-            let leaf = !entries.iter().any(|c| c.parent == Some(i));
+            let leaf = !parents.contains(&i);
             let signed = state
                 .signoffs
                 .get(&e.item.id)

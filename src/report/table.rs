@@ -204,9 +204,11 @@ pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) ->
         let last_run = state.runs.get(&phase.id);
         let mut table = new_table(&["Section", "Manual signed", "Automated (last run)"]);
         let entries = phase.entries();
+        let parents: std::collections::HashSet<usize> =
+            entries.iter().filter_map(|e| e.parent).collect();
         let mut rows: Vec<SectionProgress> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            let is_parent = entries.iter().any(|e| e.parent == Some(i));
+            let is_parent = parents.contains(&i);
             let label = section_label(entry);
             if rows.last().is_none_or(|r| r.label != label) {
                 rows.push(SectionProgress {

@@ -351,6 +351,14 @@ impl StateFile {
                 self.checklist
             );
         }
+        if slug(&state.environment) != slug(&self.environment) {
+            bail!(
+                "state file {path} records environment \"{}\", not \"{}\"; choose another with \
+                 --state or --env",
+                state.environment,
+                self.environment
+            );
+        }
         Ok(state)
     }
 
@@ -476,6 +484,19 @@ impl StateFile {
             .and_then(|n| n.to_str())
             .unwrap_or("state");
         let temporary = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        // Temporary files of writers killed before their rename are of no use to anyone.
+        let prefix = format!(".{name}.tmp");
+        if let Ok(listing) = fs::read_dir(dir) {
+            for stale in listing.flatten() {
+                if stale
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+                {
+                    let _ = fs::remove_file(stale.path());
+                }
+            }
+        }
         let result = (|| {
             let mut file = File::create(&temporary)?;
             file.write_all(text.as_bytes())?;
@@ -561,8 +582,8 @@ pub fn default_path(checklist_name: &str, environment: &str) -> PathBuf {
 pub fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
         } else if !out.ends_with('-') && !out.is_empty() {
             out.push('-');
         }

@@ -6,5 +6,6 @@ mod faults;
 mod harness;
 mod lint;
 mod record;
+mod review;
 mod run_aws;
 mod state;
