@@ -5,6 +5,7 @@ mod bundled;
 mod faults;
 mod harness;
 mod lint;
+mod properties;
 mod record;
 mod review;
 mod run_aws;
