@@ -95,11 +95,10 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
         let file = StateFile::new(path.clone(), "Record", "default");
-        let good = format!(
-            "{{\"barkcheck_state\": 1, \"checklist\": \"Record\", \"environment\": \"default\", \
-             \"signoffs\": {{\"plan\": {{\"by\": \"alice\", \"at\": \"2026-12-04T10:00:00Z\", \
-             \"digest\": \"abc\"}}}}}}"
-        );
+        let good = "{\"barkcheck_state\": 1, \"checklist\": \"Record\", \"environment\": \"default\", \
+             \"signoffs\": {\"plan\": {\"by\": \"alice\", \"at\": \"2026-12-04T10:00:00Z\", \
+             \"digest\": \"abc\"}}}"
+            .to_string();
         std::fs::write(&path, &good).unwrap();
         prop_assert!(file.read().is_ok());
 
