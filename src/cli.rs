@@ -55,11 +55,11 @@ pub struct Global {
     pub profile: Option<String>,
 
     /// The AWS region [default: the standard chain, then the checklist's `region` variable].
-    #[arg(long, global = true, value_name = "REGION")]
+    #[arg(long, global = true, value_name = "REGION", value_parser = parse_region)]
     pub region: Option<String>,
 
     /// Send every AWS call to this endpoint (a local stand-in); AWS_ENDPOINT_URL also works.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
 }
 
@@ -75,8 +75,20 @@ pub enum Command {
     Unsign(UnsignArgs),
     /// Go through a phase's pending manual items one by one at a terminal and sign them.
     Walk(WalkArgs),
-    /// Record a role's approval of a phase (Security Lead, CTO, ...).
+    /// Record a role's approval of a phase (Security Lead, CTO, ...), bound to its last run.
     Approve(ApproveArgs),
+    /// Accept an item's failure until a date: it shows as WAIVED and does not fail the gate.
+    Waive(WaiveArgs),
+    /// Withdraw a waiver.
+    Unwaive(UnwaiveArgs),
+    /// Open a new deployment (lead, date): the last one's record is archived, the next starts
+    /// clean.
+    Open(OpenArgs),
+    /// Show the history of the state: every sign-off, approval, waiver and run, with who, when
+    /// and from which host.
+    Log(LogArgs),
+    /// Prove the history was not edited by hand and that the state is what it records.
+    Verify,
     /// Check a checklist file and report every problem in it with file:line:column.
     Lint,
     /// List the fields a verifier kind offers to `expect:`, with their types.
@@ -100,6 +112,11 @@ pub struct RunArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Seconds one attempt of one AWS call may take before it counts as timed out (each call
+    /// is tried up to 3 times).
+    #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
+    pub timeout: f64,
 
     /// Let `command` checks run their programs (like `npm audit --json`); without it they are
     /// SKIPPED, since a checklist could name any program.
@@ -137,10 +154,10 @@ pub struct SignArgs {
     /// The item's id, as shown by `run` and `status`.
     pub item: String,
     /// Who vouches for it.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
     pub by: String,
     /// What was checked, where the evidence is, a ticket.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = parse_words)]
     pub note: Option<String>,
 }
 
@@ -148,6 +165,66 @@ pub struct SignArgs {
 pub struct UnsignArgs {
     /// The item's id.
     pub item: String,
+    /// Who withdraws it [default: $USER].
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
+    pub by: Option<String>,
+    /// Why, for the history.
+    #[arg(long, value_name = "TEXT", value_parser = parse_words)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaiveArgs {
+    /// The item's id.
+    pub item: String,
+    /// Why the failure is accepted.
+    #[arg(long, value_name = "TEXT", value_parser = parse_words)]
+    pub reason: String,
+    /// When the waiver ends: 2026-12-31 (the end of that day, UTC), 2026-12-31T18:00:00+01:00,
+    /// or 2026-12-31T18:00[Europe/Paris].
+    #[arg(long, value_name = "DATE")]
+    pub until: String,
+    /// Who accepts it.
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
+    pub by: String,
+    /// A ticket that tracks the fix.
+    #[arg(long, value_name = "REF", value_parser = parse_words)]
+    pub ticket: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UnwaiveArgs {
+    /// The item's id.
+    pub item: String,
+    /// Who withdraws it [default: $USER].
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
+    pub by: Option<String>,
+    /// Why, for the history.
+    #[arg(long, value_name = "TEXT", value_parser = parse_words)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The deployment lead.
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
+    pub lead: String,
+    /// The deployment date, YYYY-MM-DD [default: today, UTC].
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// Who opens it [default: the lead].
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// Only entries about this item.
+    #[arg(long, value_name = "ITEM")]
+    pub item: Option<String>,
+    /// Only the last N entries.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -156,7 +233,7 @@ pub struct WalkArgs {
     #[arg(long, value_name = "PHASE")]
     pub phase: String,
     /// Who signs [default: $USER].
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
     pub by: Option<String>,
 }
 
@@ -166,13 +243,13 @@ pub struct ApproveArgs {
     #[arg(long, value_name = "ROLE")]
     pub role: String,
     /// Who approves.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = parse_words)]
     pub by: String,
     /// The phase approved; needed when the role approves more than one phase.
     #[arg(long, value_name = "PHASE")]
     pub phase: Option<String>,
     /// A note kept with the approval.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(long, value_name = "TEXT", value_parser = parse_words)]
     pub note: Option<String>,
 }
 
@@ -188,5 +265,42 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
             Ok((name.trim().to_string(), value.to_string()))
         }
         _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+fn parse_region(text: &str) -> Result<String, String> {
+    let ok = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(format!("`{text}` is not a region like us-east-1"))
+    }
+}
+
+fn parse_endpoint(text: &str) -> Result<String, String> {
+    let rest = text
+        .strip_prefix("http://")
+        .or_else(|| text.strip_prefix("https://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && !host.starts_with('/')
+                && !host.contains(char::is_whitespace) =>
+        {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("`{text}` is not a URL like http://127.0.0.1:4566")),
+    }
+}
+
+/// Refuses control characters (terminal escapes among them) in names and notes that tables
+/// and logs will show.
+pub fn parse_words(text: &str) -> Result<String, String> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!("control character {:?} is not allowed here", c)),
+        None => Ok(text.to_string()),
     }
 }

@@ -16,6 +16,11 @@ fn main() -> ExitCode {
         Command::Unsign(args) => commands::sign::unsign(&cli.global, args),
         Command::Walk(args) => commands::walk::run(&cli.global, args),
         Command::Approve(args) => commands::approve::run(&cli.global, args),
+        Command::Waive(args) => commands::waive::waive(&cli.global, args),
+        Command::Unwaive(args) => commands::waive::unwaive(&cli.global, args),
+        Command::Open(args) => commands::open::run(&cli.global, args),
+        Command::Log(args) => commands::log::run(&cli.global, args),
+        Command::Verify => commands::verify::run(&cli.global),
         Command::Lint => commands::lint::run(&cli.global),
         Command::Fields(args) => commands::fields::run(args),
     };

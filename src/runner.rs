@@ -5,13 +5,14 @@
 //! the state's sign-offs. A parent item rolls up its sub-items: it is as bad as the worst of
 //! them (ERROR, then FAIL, then PENDING), and its own check if it has one.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Checklist, Entry, Phase, plain};
-use crate::state::State;
+use crate::state::{Deployment, State, Waiver};
 use crate::verify::{Comparison, Inventory, Outcome, Verdict, decide};
 
 /// The result of one item.
@@ -38,7 +39,8 @@ pub struct ItemResult {
 }
 
 /// What an outcome rests on.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Evidence {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
@@ -55,6 +57,9 @@ pub struct Evidence {
     /// What to do about a FAIL or an ERROR.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
+    /// The waiver that turned a FAIL or PENDING into WAIVED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<Waiver>,
 }
 
 /// A role's approval of the phase.
@@ -69,6 +74,9 @@ pub struct ApprovalResult {
     pub at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Why an approval no longer holds: the outcomes it approved have changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalidated: Option<String>,
 }
 
 /// Everything a run of one phase found.
@@ -81,6 +89,10 @@ pub struct PhaseReport {
     pub started: Timestamp,
     pub items: Vec<ItemResult>,
     pub approvals: Vec<ApprovalResult>,
+    /// Things to know that are not outcomes: waivers about to expire.
+    pub warnings: Vec<String>,
+    /// The deployment the state records, if one was opened.
+    pub deployment: Option<Deployment>,
 }
 
 /// The verdict on a phase and the exit code it maps to.
@@ -109,20 +121,22 @@ impl PhaseReport {
     /// Items that stand for themselves: leaves, and parents with a check of their own. Parents
     /// without one only sum up their sub-items and are not counted again.
     pub fn counted(&self) -> impl Iterator<Item = &ItemResult> {
-        self.items.iter().filter(|r| {
-            r.automated
-                || !self
-                    .items
-                    .iter()
-                    .any(|c| c.parent.as_deref() == Some(&r.id))
-        })
+        let parents: std::collections::HashSet<&str> = self
+            .items
+            .iter()
+            .filter_map(|c| c.parent.as_deref())
+            .collect();
+        self.items
+            .iter()
+            .filter(move |r| r.automated || !parents.contains(r.id.as_str()))
     }
 
     pub fn readiness(&self) -> Readiness {
-        let gating: Vec<&ItemResult> = self.counted().filter(|r| r.blocking).collect();
-        if gating.iter().any(|r| r.outcome == Outcome::Error) {
+        // Any item that could not be verified makes the verdict incomplete, blocking or not.
+        if self.counted().any(|r| r.outcome == Outcome::Error) {
             return Readiness::Unverified;
         }
+        let gating: Vec<&ItemResult> = self.counted().filter(|r| r.blocking).collect();
         let open = gating
             .iter()
             .any(|r| r.not_run || matches!(r.outcome, Outcome::Fail | Outcome::Pending));
@@ -160,6 +174,7 @@ pub async fn run_phase(
         tasks.push(task);
     }
 
+    let now = Timestamp::now();
     let mut items = Vec::with_capacity(entries.len());
     for (entry, task) in entries.iter().zip(tasks) {
         let verdict = match task {
@@ -171,10 +186,13 @@ pub async fn run_phase(
             })),
             None => None,
         };
-        items.push(item_result(&entries, entry, verdict, state));
+        items.push(item_result(&entries, entry, verdict, state, now));
     }
+    let warnings = apply_waivers(&mut items, state, now);
     roll_up(&mut items);
 
+    let outcomes: BTreeMap<String, Outcome> =
+        items.iter().map(|i| (i.id.clone(), i.outcome)).collect();
     let approvals = phase
         .approvals()
         .map(|(section, role)| {
@@ -182,18 +200,29 @@ pub async fn run_phase(
                 .approvals
                 .get(&phase.id)
                 .and_then(|roles| roles.get(role));
-            ApprovalResult {
+            let mut result = ApprovalResult {
                 role: role.to_string(),
                 section: section.heading().to_string(),
-                outcome: if approval.is_some() {
-                    Outcome::Signed
-                } else {
-                    Outcome::Pending
-                },
+                outcome: Outcome::Pending,
                 by: approval.map(|a| a.by.clone()),
                 at: approval.map(|a| a.at),
                 note: approval.and_then(|a| a.note.clone()),
+                invalidated: None,
+            };
+            if let Some(approval) = approval {
+                let changed = changed_since(&approval.outcomes, &outcomes);
+                if changed.is_empty() {
+                    result.outcome = Outcome::Signed;
+                } else {
+                    result.invalidated = Some(format!(
+                        "invalidated: {} changed since {} approved ({})",
+                        plural(changed.len(), "outcome"),
+                        approval.by,
+                        changed.join(", ")
+                    ));
+                }
             }
+            result
         })
         .collect();
 
@@ -205,7 +234,72 @@ pub async fn run_phase(
         started,
         items,
         approvals,
+        warnings,
+        deployment: state.deployment.clone(),
     }
+}
+
+/// The items whose outcome differs between an approval and now, as `id: OLD → NEW`.
+fn changed_since(
+    approved: &BTreeMap<String, Outcome>,
+    now: &BTreeMap<String, Outcome>,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (id, outcome) in now {
+        match approved.get(id) {
+            Some(before) if before == outcome => {}
+            Some(before) => changed.push(format!("{id}: {} → {}", before.label(), outcome.label())),
+            None => changed.push(format!("{id}: new, {}", outcome.label())),
+        }
+    }
+    for id in approved.keys().filter(|id| !now.contains_key(*id)) {
+        changed.push(format!("{id}: removed"));
+    }
+    changed
+}
+
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// How long ahead of its expiry a waiver is announced.
+const WAIVER_NOTICE: jiff::SignedDuration = jiff::SignedDuration::from_hours(7 * 24);
+
+/// Turns FAIL and PENDING into WAIVED where a waiver holds, and says which waivers expire soon
+/// or have expired. ERROR is never waived: a waiver accepts a known failure, not an unknown.
+fn apply_waivers(items: &mut [ItemResult], state: &State, now: Timestamp) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for item in items.iter_mut() {
+        let Some(waiver) = state.waivers.get(&item.id) else {
+            continue;
+        };
+        if waiver.until <= now {
+            let note = format!("the waiver by {} expired at {}", waiver.by, waiver.until);
+            item.evidence.message = Some(
+                item.evidence
+                    .message
+                    .take()
+                    .map_or(note.clone(), |m| format!("{m}; {note}")),
+            );
+            warnings.push(format!("{}: {note}", item.id));
+            continue;
+        }
+        if now.duration_until(waiver.until) < WAIVER_NOTICE {
+            warnings.push(format!(
+                "{}: the waiver by {} expires at {} ({})",
+                item.id, waiver.by, waiver.until, waiver.reason
+            ));
+        }
+        if matches!(item.outcome, Outcome::Fail | Outcome::Pending) {
+            item.outcome = Outcome::Waived;
+            item.evidence.waiver = Some(waiver.clone());
+        }
+    }
+    warnings
 }
 
 /// The section label of an entry: its heading, and the step's when it sits in one.
@@ -221,6 +315,7 @@ fn item_result(
     entry: &Entry<'_>,
     verdict: Option<Verdict>,
     state: &State,
+    now: Timestamp,
 ) -> ItemResult {
     let item = entry.item;
     let mut evidence = Evidence::default();
@@ -235,7 +330,8 @@ fn item_result(
         evidence.resource = verdict.resource;
         evidence.comparisons = verdict.comparisons;
         evidence.message = verdict.message;
-        if matches!(verdict.outcome, Outcome::Fail | Outcome::Error) {
+        // The fix is for a gap that was observed; an ERROR observed nothing.
+        if verdict.outcome == Outcome::Fail {
             evidence.fix = item.fix.clone();
         }
         not_run = verdict.outcome == Outcome::Skipped;
@@ -245,6 +341,18 @@ fn item_result(
         Outcome::Error
     } else {
         match state.signoffs.get(&item.id) {
+            Some(signoff)
+                if signoff.digest == item.digest
+                    && item.valid_for.is_some_and(|valid| signoff.at + valid < now) =>
+            {
+                evidence.message = Some(format!(
+                    "expired: signed by {} at {}, valid for {}; sign it again",
+                    signoff.by,
+                    signoff.at,
+                    item.valid_for.map(|v| format!("{v:#}")).unwrap_or_default()
+                ));
+                Outcome::Pending
+            }
             Some(signoff) if signoff.digest == item.digest => {
                 evidence.signed_by = Some(signoff.by.clone());
                 evidence.signed_at = Some(signoff.at);
@@ -282,6 +390,7 @@ fn severity(outcome: Outcome) -> u8 {
         Outcome::Error => 5,
         Outcome::Fail => 4,
         Outcome::Pending => 3,
+        Outcome::Waived => 2,
         Outcome::Signed => 2,
         Outcome::Pass => 1,
         Outcome::Skipped => 0,
@@ -290,12 +399,19 @@ fn severity(outcome: Outcome) -> u8 {
 
 /// Gives each parent the worst outcome among itself and its sub-items, deepest first.
 fn roll_up(items: &mut [ItemResult]) {
+    let index: std::collections::HashMap<String, usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
+    let mut children_of: Vec<Vec<usize>> = vec![Vec::new(); items.len()];
+    for (i, item) in items.iter().enumerate() {
+        if let Some(parent) = item.parent.as_ref().and_then(|p| index.get(p)) {
+            children_of[*parent].push(i);
+        }
+    }
     for i in (0..items.len()).rev() {
-        let children: Vec<Outcome> = items
-            .iter()
-            .filter(|c| c.parent.as_deref() == Some(&items[i].id))
-            .map(|c| c.outcome)
-            .collect();
+        let children: Vec<Outcome> = children_of[i].iter().map(|&c| items[c].outcome).collect();
         if children.is_empty() {
             continue;
         }

@@ -350,6 +350,11 @@ class Faults:
             for rule in self._rules:
                 if not _rule_matches(rule, request):
                     continue
+                # `after`: let that many matching requests through first (a listing whose
+                # second page fails, say).
+                if rule["after"] > 0:
+                    rule["after"] -= 1
+                    continue
                 if rule["times"] is not None:
                     rule["times"] -= 1
                     if rule["times"] <= 0:
@@ -370,6 +375,7 @@ def _normalize_rule(rule: dict) -> dict:
         "times",
         "delay_ms",
         "pass_through",
+        "after",
     }
     if unknown:
         raise ValueError(f"unknown rule fields: {sorted(unknown)}")
@@ -386,6 +392,7 @@ def _normalize_rule(rule: dict) -> dict:
         "times": times,
         "delay_ms": int(rule.get("delay_ms") or 0),
         "pass_through": bool(rule.get("pass_through", False)),
+        "after": int(rule.get("after") or 0),
     }
 
 

@@ -401,6 +401,10 @@ pub fn render(value: &Json) -> String {
 
 /// The closest of `candidates` to a misspelt `word`, if one is close enough to be meant.
 pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    // Nothing typed that long is a near miss, and comparing it would take long.
+    if word.len() > 100 {
+        return None;
+    }
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), *c))
@@ -478,7 +482,8 @@ fn parse_comparison(text: &str) -> Option<(Compare, f64)> {
     let (rest, op) = ops
         .iter()
         .find_map(|(sym, op)| Some((text.strip_prefix(sym)?, *op)))?;
-    Some((op, rest.trim().parse().ok()?))
+    let number: f64 = rest.trim().parse().ok()?;
+    number.is_finite().then_some((op, number))
 }
 
 /// The YAML scalar as the JSON value a field of type `ty` would hold; variables substituted
@@ -486,6 +491,12 @@ fn parse_comparison(text: &str) -> Option<(Compare, f64)> {
 fn scalar_for(yaml: &Yaml, ty: FieldType) -> Parsed<Json> {
     let text = match yaml {
         Yaml::Bool(b) => b.to_string(),
+        // YAML reads 14.10 as the number 14.1: text fields must get such values quoted.
+        Yaml::Number(n) if n.is_f64() && matches!(ty, FieldType::Text | FieldType::Timestamp) => {
+            return Err(ExpectError::new(format!(
+                "this field is text; YAML read {n} as a number, so quote the value as written"
+            )));
+        }
         Yaml::Number(n) => n.to_string(),
         Yaml::String(s) => s.clone(),
         Yaml::Null => return Err(ExpectError::new("an empty expectation; give a value")),

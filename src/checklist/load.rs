@@ -176,7 +176,8 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
         for (j, section) in phase.sections.iter().enumerate() {
             let section = cx.section(section, &path.join("sections").join(j), &vars, true);
             for role in &section.approvals {
-                if !roles.insert(role.clone()) {
+                // Roles are matched without regard to case on the command line.
+                if !roles.insert(role.to_lowercase()) {
                     let at = path.join("sections").join(j).join("approvals");
                     cx.problem(
                         &at,
@@ -185,6 +186,18 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
                 }
             }
             sections.push(section);
+        }
+        let empty = sections.iter().all(|s: &Section| {
+            s.items.is_empty()
+                && s.approvals.is_empty()
+                && s.sections.iter().all(|t| t.items.is_empty())
+        });
+        if empty {
+            let message = format!(
+                "phase `{}` has no items and no approvals, so it would always be ready",
+                phase.id
+            );
+            cx.problem(&path.join("id"), message);
         }
         phases.push(Phase {
             id: phase.id.clone(),
@@ -272,23 +285,32 @@ impl Context<'_> {
     }
 
     fn variables(&mut self, declared: &Mapping, overrides: &Overrides) -> Vec<(String, String)> {
-        let mut values: Vec<(String, String)> = Vec::new();
+        // Each value with where it came from, so a problem in it points there.
+        let mut values: Vec<(String, String, Problem)> = Vec::new();
         let base = Path::root().join("variables");
         for (key, value) in declared {
             let Some(name) = key.as_str() else {
                 self.problem(&base, "variable names are words".into());
                 continue;
             };
+            let at = base.join(name);
             match scalar_text(value) {
-                Some(text) => values.push((name.to_string(), text)),
+                Some(text) => {
+                    let origin = Problem {
+                        origin: self.origin.to_string(),
+                        pos: Some(self.tree.pos(&at)),
+                        message: String::new(),
+                    };
+                    values.push((name.to_string(), text, origin));
+                }
                 None => self.problem(
-                    &base.join(name),
+                    &at,
                     format!("variable `{name}` must be a single value (text, number or boolean)"),
                 ),
             }
         }
 
-        let mut given: Vec<(String, String, Option<Problem>)> = Vec::new();
+        let mut given: Vec<(String, String, Problem)> = Vec::new();
         if let Some(file) = &overrides.vars_file {
             match read_vars_file(file) {
                 Ok(pairs) => given.extend(pairs),
@@ -296,55 +318,57 @@ impl Context<'_> {
             }
         }
         for (name, value) in &overrides.vars {
-            given.push((name.clone(), value.clone(), None));
+            let origin = Problem {
+                origin: format!("--var {name}"),
+                pos: None,
+                message: String::new(),
+            };
+            given.push((name.clone(), value.clone(), origin));
         }
-        for (name, value, locate) in given {
-            match values.iter_mut().find(|(n, _)| *n == name) {
-                Some(slot) => slot.1 = value,
+        for (name, value, origin) in given {
+            match values.iter_mut().find(|(n, _, _)| *n == name) {
+                Some(slot) => (slot.1, slot.2) = (value, origin),
                 None => {
-                    let names: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
+                    let names: Vec<&str> = values.iter().map(|(n, _, _)| n.as_str()).collect();
                     let hint = expect::suggest(&name, &names)
                         .map(|s| format!("; did you mean `{s}`?"))
                         .unwrap_or_default();
-                    let message = format!("`{name}` is not a variable of this checklist{hint}");
-                    let mut problem = locate.unwrap_or(Problem {
-                        origin: "--var".into(),
-                        pos: None,
-                        message: String::new(),
+                    let origin = if origin.origin.starts_with("--var") {
+                        Problem {
+                            origin: "--var".into(),
+                            ..origin
+                        }
+                    } else {
+                        origin
+                    };
+                    self.problems.push(Problem {
+                        message: format!("`{name}` is not a variable of this checklist{hint}"),
+                        ..origin
                     });
-                    problem.message = message;
-                    self.problems.push(problem);
                 }
             }
         }
 
-        // Defaults may refer to each other (`app_domain: app.${domain}`); a few passes settle
-        // any sane chain, and what is still unresolved after them is a cycle.
-        for _ in 0..8 {
-            let snapshot: HashMap<String, String> = values.iter().cloned().collect();
-            let mut changed = false;
-            for (_, value) in values.iter_mut() {
-                if let Ok(new) = substitute(value, &|n| snapshot.get(n).map(String::as_str)) {
-                    changed |= new != *value;
-                    *value = new;
+        // Values may refer to other variables (`app_domain: app.${domain}`): resolve each by
+        // following references, refusing undefined names, unclosed `${` and cycles.
+        let raw: HashMap<String, String> = values
+            .iter()
+            .map(|(n, v, _)| (n.clone(), v.clone()))
+            .collect();
+        let mut resolved = Vec::new();
+        for (name, _, origin) in &values {
+            match resolve(name, &raw, &mut Vec::new()) {
+                Ok(value) => resolved.push((name.clone(), value)),
+                Err(why) => {
+                    self.problems.push(Problem {
+                        message: format!("variable `{name}`: {why}"),
+                        ..origin.clone()
+                    });
+                    resolved.push((name.clone(), String::new()));
                 }
             }
-            if !changed {
-                break;
-            }
         }
-        let snapshot: HashMap<String, String> = values.iter().cloned().collect();
-        for (name, value) in &values {
-            if let Err(missing) = substitute(value, &|n| snapshot.get(n).map(String::as_str)) {
-                let message = if snapshot.contains_key(&missing) {
-                    format!("variable `{name}` refers to itself through `${{{missing}}}`")
-                } else {
-                    format!("variable `{name}` uses `${{{missing}}}`, which is not defined")
-                };
-                self.problem(&base.join(name.as_str()), message);
-            }
-        }
-        values
+        resolved
     }
 
     fn section(
@@ -364,6 +388,20 @@ impl Context<'_> {
         if !top && raw.title.is_none() {
             self.problem(path, format!("step `{}` needs a `title`", raw.id));
         }
+        if !top && !raw.sections.is_empty() {
+            let message = format!(
+                "step `{}` cannot hold steps of its own; only sections do",
+                raw.id
+            );
+            self.key_problem(&path.join("sections"), message);
+        }
+        if !top && !raw.approvals.is_empty() {
+            let message = format!(
+                "approvals belong to a section of the phase, not to step `{}`",
+                raw.id
+            );
+            self.key_problem(&path.join("approvals"), message);
+        }
         let items = raw
             .items
             .iter()
@@ -382,6 +420,12 @@ impl Context<'_> {
                     &path.join("approvals").join(k),
                     "a role needs a name".into(),
                 );
+            } else if role.trim() != role {
+                let message = format!(
+                    "role `{role}` has spaces around it; write `{}`",
+                    role.trim()
+                );
+                self.problem(&path.join("approvals").join(k), message);
             }
         }
         Section {
@@ -422,6 +466,18 @@ impl Context<'_> {
                 }
             }
         });
+        let valid_for =
+            raw.valid_for
+                .as_ref()
+                .and_then(|text| match text.parse::<jiff::SignedDuration>() {
+                    Ok(d) if d.is_positive() => Some(d),
+                    _ => {
+                        let message =
+                            format!("`valid_for` is a duration like 24h or 90m, not `{text}`");
+                        self.problem(&path.join("valid_for"), message);
+                        None
+                    }
+                });
         let fix = raw
             .fix
             .as_ref()
@@ -442,6 +498,7 @@ impl Context<'_> {
             blocking: raw.blocking.unwrap_or(true),
             notes: raw.notes.clone(),
             when,
+            valid_for,
             digest: digest(raw),
         }
     }
@@ -454,6 +511,14 @@ impl Context<'_> {
     ) -> Option<String> {
         match substitute(text, &|n| vars.get(n).copied()) {
             Ok(text) => Some(text),
+            Err(name) if name.starts_with("${") => {
+                let fragment = name.split(" (never closed").next().unwrap_or_default();
+                self.problem(
+                    path,
+                    format!("`{fragment}` opens a variable but never closes it with `}}`"),
+                );
+                None
+            }
             Err(name) => {
                 let names: Vec<&str> = vars.keys().copied().collect();
                 let hint = expect::suggest(&name, &names)
@@ -506,10 +571,14 @@ impl Context<'_> {
 
     fn check(&mut self, raw: &Value, path: &Path, vars: &HashMap<&str, &str>) -> Option<Check> {
         let Value::Mapping(map) = raw else {
-            self.problem(
-                path,
-                "`verify` is a mapping: a resource kind, then `expect:`".into(),
-            );
+            let message = if raw.is_null() {
+                "`verify` is empty: give a resource kind and `expect:`, or remove `verify` to make \
+                 the item manual"
+            } else {
+                "`verify` is a mapping: a resource kind, then `expect:`"
+            };
+            // An empty value has no position of its own worth showing; its key has.
+            self.key_problem(path, message.into());
             return None;
         };
         let mut kind = None;
@@ -697,7 +766,7 @@ impl Context<'_> {
 }
 
 /// Reads a vars file: a mapping of names to single values.
-fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Option<Problem>)>, LoadError> {
+fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Problem)>, LoadError> {
     let origin = path.display().to_string();
     let text = read_text(path, &origin)?;
     let (map, tree): (Mapping, Tree) = parse(&text, &origin)?;
@@ -712,7 +781,7 @@ fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Option<Problem>)
             message: String::new(),
         };
         match scalar_text(value) {
-            Some(text) if !name.is_empty() => out.push((name, text, Some(locate))),
+            Some(text) if !name.is_empty() => out.push((name, text, locate)),
             _ => problems.push(Problem {
                 message: format!("`{name}` must be a name with a single value"),
                 ..locate
@@ -736,6 +805,49 @@ fn scalar_text(value: &Value) -> Option<String> {
     }
 }
 
+/// The value of variable `name` with every reference in it resolved; `trail` holds the names
+/// being resolved, to catch a cycle.
+fn resolve(
+    name: &str,
+    raw: &HashMap<String, String>,
+    trail: &mut Vec<String>,
+) -> Result<String, String> {
+    if trail.iter().any(|n| n == name) {
+        trail.push(name.to_string());
+        return Err(format!("refers to itself through {}", trail.join(" → ")));
+    }
+    let Some(text) = raw.get(name) else {
+        return Err(format!("`${{{name}}}` is not defined"));
+    };
+    trail.push(name.to_string());
+    let mut failure = None;
+    // Substitute reference by reference, resolving each one first.
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            return Err(format!("`${{` at `{}` is never closed", &rest[start..]));
+        };
+        let inner = after[..end].trim();
+        match resolve(inner, raw, trail) {
+            Ok(v) => out.push_str(&v),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    out.push_str(rest);
+    trail.pop();
+    Ok(out)
+}
+
 /// Replaces every `${name}` in `text`; the error is the first name that `lookup` lacks.
 pub fn substitute<'v>(
     text: &str,
@@ -747,8 +859,8 @@ pub fn substitute<'v>(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else {
-            out.push_str(&rest[start..]);
-            return Ok(out);
+            // An unclosed `${` is reported as the name it would have been.
+            return Err(format!("{} (never closed with `}}`)", &rest[start..]));
         };
         let name = after[..end].trim();
         match lookup(name) {
@@ -771,6 +883,8 @@ fn digest(raw: &RawItem) -> String {
     }
     hasher.update([0]);
     hasher.update(raw.when.as_deref().unwrap_or_default().as_bytes());
+    hasher.update([0]);
+    hasher.update(raw.valid_for.as_deref().unwrap_or_default().as_bytes());
     let bytes = hasher.finalize();
     bytes.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

@@ -81,6 +81,9 @@ pub struct Item {
     pub notes: Option<String>,
     /// A variable's value that must be true for the item to apply; None means always.
     pub when: Option<Condition>,
+    /// How long a sign-off holds (the first-24-hours monitoring items); None means until the
+    /// item changes.
+    pub valid_for: Option<jiff::SignedDuration>,
     /// A digest of the definition (text and check), which a sign-off records to detect change.
     pub digest: String,
 }
@@ -205,6 +208,7 @@ static PLACEHOLDER: Item = Item {
     blocking: true,
     notes: None,
     when: None,
+    valid_for: None,
     digest: String::new(),
 };
 

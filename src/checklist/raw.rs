@@ -5,7 +5,7 @@
 //! and its expectations are checked by the loader against the verifier catalogs, which gives
 //! better messages than serde's enum errors and keeps line numbers right.
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_yaml::{Mapping, Value};
 
 #[derive(Debug, Deserialize)]
@@ -55,7 +55,9 @@ pub struct RawSection {
 pub struct RawItem {
     pub id: String,
     pub text: String,
-    #[serde(default)]
+    /// Some even when written empty (`verify:`), so that an emptied check is an error rather
+    /// than an item silently turned manual.
+    #[serde(default, deserialize_with = "present")]
     pub verify: Option<Value>,
     #[serde(default)]
     pub items: Vec<RawItem>,
@@ -69,4 +71,12 @@ pub struct RawItem {
     pub notes: Option<String>,
     #[serde(default)]
     pub when: Option<String>,
+    /// How long a sign-off holds, like `24h`.
+    #[serde(default)]
+    pub valid_for: Option<String>,
+}
+
+/// Reads a field that was written, null included, as `Some`.
+fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }

@@ -290,10 +290,22 @@ pub fn serde_error_pos(err: &serde_yaml::Error) -> Option<Pos> {
 /// with a `file:line:column` prefix.
 pub fn serde_error_message(err: &serde_yaml::Error) -> String {
     let text = err.to_string();
-    match text.rfind(" at line ") {
+    let text = match text.rfind(" at line ") {
         Some(at) => text[..at].to_string(),
         None => text,
+    };
+    match near_miss(&text) {
+        Some(hint) => format!("{text}; did you mean `{hint}`?"),
+        None => text,
     }
+}
+
+/// For serde's "unknown field `txt`, expected one of `id`, `text`, ..." the field meant.
+fn near_miss(message: &str) -> Option<&str> {
+    let (_, rest) = message.split_once("unknown field `")?;
+    let (word, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    crate::checklist::expect::suggest(word, &expected)
 }
 
 #[cfg(test)]
@@ -335,6 +347,13 @@ mod tests {
         let (path, second, first) = &tree.duplicate_keys[0];
         assert_eq!(path.to_string(), "items[0].id");
         assert_eq!((second.line, first.line), (3, 2));
+    }
+
+    #[test]
+    fn unknown_fields_get_the_field_meant() {
+        let message = "phases[0]: unknown field `txt`, expected one of `id`, `text`, `verify`";
+        assert_eq!(near_miss(message), Some("text"));
+        assert_eq!(near_miss("missing field `id`"), None);
     }
 
     #[test]

@@ -1,13 +1,11 @@
 //! `barkcheck approve --role R --by NAME`: a role's approval of a phase.
 
-use anyhow::bail;
-use jiff::Timestamp;
-
-use super::Workspace;
+use super::{Workspace, named};
 use crate::checklist::expect;
 use crate::cli::{ApproveArgs, Global};
 use crate::report;
-use crate::state::Approval;
+use crate::state::history::Action;
+use anyhow::bail;
 
 pub fn run(global: &Global, args: &ApproveArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
@@ -59,21 +57,23 @@ pub fn run(global: &Global, args: &ApproveArgs) -> anyhow::Result<u8> {
         })
         .unwrap_or(role)
         .to_string();
-    if args.by.trim().is_empty() {
-        bail!("--by needs a name");
-    }
-    let approval = Approval {
-        by: args.by.trim().to_string(),
-        at: Timestamp::now(),
-        note: args.note.clone().filter(|n| !n.trim().is_empty()),
-    };
-    workspace.state.update(|state| {
-        state
-            .approvals
-            .entry(phase.clone())
-            .or_default()
-            .insert(canonical.clone(), approval);
-        Ok(())
+    let by = named(&args.by)?;
+    let note = args.note.clone().filter(|n| !n.trim().is_empty());
+    workspace.state.record(&by, |state| {
+        // An approval binds to what the approver saw: the outcomes of the phase's last run.
+        let Some(run) = state.runs.get(&phase) else {
+            bail!(
+                "phase {phase} has not been run yet; run it first (`barkcheck run --phase \
+                 {phase}`), since an approval holds for the outcomes it approved"
+            );
+        };
+        let action = Action::Approve {
+            phase: phase.clone(),
+            role: canonical.clone(),
+            note,
+            outcomes: run.outcomes.clone(),
+        };
+        Ok((action, ()))
     })?;
     report::print_text(&format!(
         "{canonical} approved phase {phase} (by {})",

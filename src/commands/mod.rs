@@ -3,9 +3,13 @@
 pub mod approve;
 pub mod fields;
 pub mod lint;
+pub mod log;
+pub mod open;
 pub mod run;
 pub mod sign;
 pub mod status;
+pub mod verify;
+pub mod waive;
 pub mod walk;
 
 use anyhow::bail;
@@ -26,6 +30,9 @@ impl Workspace {
     pub fn open(global: &Global) -> anyhow::Result<Workspace> {
         let checklist = load_checklist(global)?;
         let environment = environment(global);
+        if state::slug(&environment).is_empty() {
+            bail!("--env `{environment}` has no letters or digits to name a state file with");
+        }
         let path = global
             .state
             .clone()
@@ -101,10 +108,30 @@ pub fn aws_options(global: &Global, checklist: &Checklist) -> AwsOptions {
         region: global.region.clone(),
         endpoint_url: global.endpoint_url.clone(),
         fallback_region: checklist.variable("region").map(str::to_string),
+        attempt_timeout: None,
     }
 }
 
 /// Who is at the keyboard, for `walk`'s default signer.
 pub fn current_user() -> Option<String> {
     std::env::var("USER").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// The name recorded for a change: the one given, else $USER, else "unknown".
+pub fn who(given: Option<&str>) -> String {
+    given
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
+        .or_else(current_user)
+        .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// A name given with `--by`, which must not be blank.
+pub fn named(by: &str) -> anyhow::Result<String> {
+    let by = by.trim();
+    if by.is_empty() {
+        bail!("--by needs a name");
+    }
+    Ok(by.to_string())
 }

@@ -2,13 +2,11 @@
 
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
-use super::{Workspace, aws_options};
+use super::{Workspace, aws_options, who};
 use crate::cli::{Format, Global, RunArgs};
 use crate::report;
 use crate::runner::run_phase;
-use crate::state::LastRun;
+use crate::state::history::{Action, RunResult};
 use crate::verify::{Inventory, Settings};
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
@@ -24,35 +22,56 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
             .entries()
             .iter()
             .any(|e| e.item.check.is_some() && e.excluded_by.is_none());
+        if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+            anyhow::bail!("--timeout must be a positive number of seconds");
+        }
+        let mut aws = aws_options(global, &workspace.checklist);
+        aws.attempt_timeout = Some(std::time::Duration::from_secs_f64(args.timeout));
         let settings = Settings {
-            aws: aws_options(global, &workspace.checklist),
+            aws,
             allow_commands: args.allow_commands,
             command_timeout: args.command_timeout,
             database_timeout: args.database_timeout,
         };
         let inventory = automated.then(|| Arc::new(Inventory::new(settings)));
-        anyhow::Ok(run_phase(&workspace.checklist, phase, &state, inventory).await)
+        let report = run_phase(&workspace.checklist, phase, &state, inventory.clone()).await;
+        if let Some(inventory) = inventory
+            && let Some(why) = inventory.aws_unavailable().await
+        {
+            eprintln!(
+                "barkcheck: AWS is unavailable, so every AWS item is ERROR: {}",
+                why.cause
+            );
+        }
+        anyhow::Ok(report)
     })?;
 
-    let outcomes = report
+    let results = report
         .items
         .iter()
-        .map(|i| (i.id.clone(), i.outcome))
+        .map(|i| {
+            (
+                i.id.clone(),
+                RunResult {
+                    outcome: i.outcome,
+                    evidence: i.evidence.clone(),
+                },
+            )
+        })
         .collect();
-    workspace.state.update(|state| {
-        state.runs.insert(
-            phase.id.clone(),
-            LastRun {
-                at: Timestamp::now(),
-                outcomes,
-            },
-        );
-        Ok(())
-    })?;
-
+    let action = Action::Run {
+        phase: phase.id.clone(),
+        results,
+    };
+    // The verdict is shown first, so a state that cannot be written does not hide it; the
+    // failure to record it is then an error of its own.
     match args.format {
         Format::Table => report::print_table(&report)?,
         Format::Json => report::print_json(&report)?,
     }
+    workspace
+        .state
+        .record(&who(None), |_| Ok((action, ())))
+        .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
     Ok(report.readiness().exit_code())
 }

@@ -1,13 +1,12 @@
 //! `barkcheck sign ITEM` and `barkcheck unsign ITEM`: sign-offs of manual items.
 
 use anyhow::bail;
-use jiff::Timestamp;
 
-use super::Workspace;
+use super::{Workspace, named, who};
 use crate::checklist::Item;
 use crate::cli::{Global, SignArgs, UnsignArgs};
 use crate::report;
-use crate::state::SignOff;
+use crate::state::history::Action;
 
 /// The item `id` if a person can sign it: it exists, has no check, and has no sub-items.
 pub fn signable<'a>(workspace: &'a Workspace, id: &str) -> anyhow::Result<&'a Item> {
@@ -30,37 +29,45 @@ pub fn signable<'a>(workspace: &'a Workspace, id: &str) -> anyhow::Result<&'a It
 pub fn sign(global: &Global, args: &SignArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
     let item = signable(&workspace, &args.item)?;
-    if args.by.trim().is_empty() {
-        bail!("--by needs a name");
-    }
-    let signoff = SignOff {
-        by: args.by.trim().to_string(),
-        at: Timestamp::now(),
-        note: args.note.clone().filter(|n| !n.trim().is_empty()),
-        digest: item.digest.clone(),
-    };
-    workspace.state.update(|state| {
-        state.signoffs.insert(item.id.clone(), signoff);
-        Ok(())
+    let by = named(&args.by)?;
+    let note = args.note.clone().filter(|n| !n.trim().is_empty());
+    workspace.state.record(&by, |_| {
+        let action = Action::Sign {
+            item: item.id.clone(),
+            definition: item.digest.clone(),
+            note,
+        };
+        Ok((action, ()))
     })?;
-    report::print_text(&format!("signed {} by {}", item.id, args.by.trim()))?;
+    report::print_text(&format!("signed {} by {by}", item.id))?;
     Ok(0)
 }
 
 pub fn unsign(global: &Global, args: &UnsignArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
-    let item = signable(&workspace, &args.item)?;
-    let removed = workspace
-        .state
-        .update(|state| Ok(state.signoffs.remove(&item.id)))?;
-    match removed {
-        Some(old) => {
-            report::print_text(&format!(
-                "unsigned {} (was signed by {} at {})",
-                item.id, old.by, old.at
-            ))?;
-            Ok(0)
+    // A sign-off of an item that was since renamed or removed can still be withdrawn.
+    let id = match signable(&workspace, &args.item) {
+        Ok(item) => item.id.clone(),
+        Err(e) if workspace.state.read()?.signoffs.contains_key(&args.item) => {
+            let _ = e;
+            args.item.clone()
         }
-        None => bail!("item `{}` is not signed", item.id),
-    }
+        Err(e) => return Err(e),
+    };
+    let by = who(args.by.as_deref());
+    let (_, old) = workspace.state.record(&by, |state| {
+        let Some(old) = state.signoffs.get(&id) else {
+            bail!("item `{id}` is not signed");
+        };
+        let action = Action::Unsign {
+            item: id.clone(),
+            reason: args.reason.clone(),
+        };
+        Ok((action, old.clone()))
+    })?;
+    report::print_text(&format!(
+        "unsigned {id} (was signed by {} at {})",
+        old.by, old.at
+    ))?;
+    Ok(0)
 }

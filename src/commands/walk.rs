@@ -6,14 +6,13 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::bail;
-use jiff::Timestamp;
 
 use super::{Workspace, current_user};
 use crate::checklist::plain;
 use crate::cli::{Global, WalkArgs};
 use crate::report;
 use crate::runner::section_label;
-use crate::state::SignOff;
+use crate::state::history::Action;
 
 pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
@@ -24,16 +23,19 @@ pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
     }
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
-    let Some(by) = args.by.clone().or_else(current_user) else {
-        bail!("who is signing? pass --by NAME");
+    let by = match &args.by {
+        Some(name) => super::named(name)?,
+        None => current_user().ok_or_else(|| anyhow::anyhow!("who is signing? pass --by NAME"))?,
     };
 
     let state = workspace.state.read()?;
     let entries = phase.entries();
+    let parents: std::collections::HashSet<usize> =
+        entries.iter().filter_map(|e| e.parent).collect();
     let pending: Vec<usize> = (0..entries.len())
         .filter(|&i| {
             let e = &entries[i];
-            let leaf = !entries.iter().any(|c| c.parent == Some(i));
+            let leaf = !parents.contains(&i);
             let signed = state
                 .signoffs
                 .get(&e.item.id)
@@ -99,18 +101,21 @@ pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
                 .filter(|n| !n.is_empty());
         }
         let id = entry.item.id.clone();
-        workspace.state.update(|state| {
-            if answer == 's' {
-                let signoff = SignOff {
-                    by: by.clone(),
-                    at: Timestamp::now(),
-                    note: note.clone(),
-                    digest: entry.item.digest.clone(),
-                };
-                state.signoffs.insert(id.clone(), signoff);
-            }
+        if answer == 's' {
+            workspace.state.record(&by, |_| {
+                let digest = entry.item.digest.clone();
+                Ok((
+                    Action::Sign {
+                        item: id.clone(),
+                        definition: digest,
+                        note,
+                    },
+                    (),
+                ))
+            })?;
+        }
+        workspace.state.update_unrecorded(|state| {
             state.walk.insert(phase.id.clone(), id.clone());
-            Ok(())
         })?;
         if answer == 's' {
             signed += 1;

@@ -2,11 +2,19 @@
 
 mod table;
 
-pub use table::{phase_table, status_table};
+pub use table::{new_table, phase_table, status_table};
 
 use std::io::Write;
 
 use crate::runner::PhaseReport;
+
+/// A reader that went away (`barkcheck run | head`) is not an error of barkcheck's.
+fn tolerate_closed_pipe(result: std::io::Result<()>) -> std::io::Result<()> {
+    match result {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
 
 /// The version of the JSON report's shape; bumped on any change a consumer could notice.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
@@ -14,7 +22,7 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 /// Prints a phase report as a table and a summary.
 pub fn print_table(report: &PhaseReport) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", phase_table(report))
+    tolerate_closed_pipe(writeln!(out, "{}", phase_table(report)))
 }
 
 /// Prints a phase report as one JSON document.
@@ -31,16 +39,18 @@ pub fn print_json(report: &PhaseReport) -> std::io::Result<()> {
             .collect::<serde_json::Map<_, _>>(),
         "items": report.items,
         "approvals": report.approvals,
+        "warnings": report.warnings,
+        "deployment": report.deployment,
     });
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &document)?;
-    writeln!(out)
+    let text = serde_json::to_string_pretty(&document)?;
+    tolerate_closed_pipe(writeln!(out, "{text}"))
 }
 
 /// Prints text that a command produced for people (status, confirmations).
 pub fn print_text(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")
+    tolerate_closed_pipe(writeln!(out, "{text}"))
 }
 
 /// Writes a question without ending the line, for interactive commands.

@@ -13,7 +13,7 @@ use crate::verify::Outcome;
 /// The width used when stdout is not a terminal, wide enough for evidence to stay readable.
 const DEFAULT_WIDTH: u16 = 140;
 
-fn new_table(header: &[&str]) -> Table {
+pub fn new_table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table
         .load_style(UTF8_FULL_CONDENSED)
@@ -70,6 +70,25 @@ fn evidence_text(item: &ItemResult) -> String {
             let by = e.signed_by.as_deref().unwrap_or("?");
             lines.push(format!("signed by {by}, {at}"));
         }
+        Outcome::Waived => {
+            if let Some(w) = &e.waiver {
+                let ticket = w
+                    .ticket
+                    .as_ref()
+                    .map(|t| format!(" [{t}]"))
+                    .unwrap_or_default();
+                lines.push(format!(
+                    "waived by {} until {}: {}{ticket}",
+                    w.by, w.until, w.reason
+                ));
+            }
+            for c in e.comparisons.iter().filter(|c| !c.ok) {
+                lines.push(format!(
+                    "{}: expected {}, observed {}",
+                    c.field, c.expected, c.observed
+                ));
+            }
+        }
         Outcome::Pending | Outcome::Skipped => {}
     }
     if let Some(message) = &e.message {
@@ -118,12 +137,15 @@ pub fn phase_table(report: &PhaseReport) -> String {
                 Cell::new(""),
             ]);
         }
-        let detail = match (&approval.by, approval.at) {
+        let mut detail = match (&approval.by, approval.at) {
             (Some(by), Some(at)) => {
                 format!("approved by {by}, {}", at.strftime("%Y-%m-%d %H:%M UTC"))
             }
             _ => format!("barkcheck approve --role \"{}\" --by NAME", approval.role),
         };
+        if let Some(why) = &approval.invalidated {
+            detail = format!("{detail}\n{why}");
+        }
         table.add_row(vec![
             Cell::new(approval.outcome.label()),
             Cell::new(format!("{} (approval)", approval.role)),
@@ -135,6 +157,13 @@ pub fn phase_table(report: &PhaseReport) -> String {
         "{} — phase {} ({})\n",
         report.checklist, report.phase, report.phase_title
     );
+    if let Some(d) = &report.deployment {
+        let _ = writeln!(
+            out,
+            "deployment of {} (lead {}), environment {}",
+            d.date, d.lead, report.environment
+        );
+    }
     let _ = writeln!(out, "{table}");
     let parts: Vec<String> = counts(report)
         .iter()
@@ -146,6 +175,9 @@ pub fn phase_table(report: &PhaseReport) -> String {
         Readiness::NotReady => "NOT READY",
         Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
     };
+    for warning in &report.warnings {
+        let _ = writeln!(out, "warning: {warning}");
+    }
     let _ = write!(out, "{}: {verdict} — {}", report.phase, parts.join(", "));
     out
 }
@@ -172,9 +204,11 @@ pub fn status_table(checklist: &Checklist, state: &State, only: Option<&str>) ->
         let last_run = state.runs.get(&phase.id);
         let mut table = new_table(&["Section", "Manual signed", "Automated (last run)"]);
         let entries = phase.entries();
+        let parents: std::collections::HashSet<usize> =
+            entries.iter().filter_map(|e| e.parent).collect();
         let mut rows: Vec<SectionProgress> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
-            let is_parent = entries.iter().any(|e| e.parent == Some(i));
+            let is_parent = parents.contains(&i);
             let label = section_label(entry);
             if rows.last().is_none_or(|r| r.label != label) {
                 rows.push(SectionProgress {

@@ -27,25 +27,44 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// The checklist's `region` variable, used when nothing else names a region.
     pub fallback_region: Option<String>,
+    /// How long one attempt of one call may take.
+    pub attempt_timeout: Option<Duration>,
 }
 
 /// Loads the SDK configuration; an error when no region can be found.
 pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> {
-    let region = RegionProviderChain::first_try(options.region.clone().map(Region::new))
+    // As with the AWS CLI: `--region`, then AWS_REGION, then the named profile's region. A
+    // named profile decides the credentials ahead of AWS_ACCESS_KEY_ID (with the default chain
+    // the environment would win over `--profile`, and a misspelt profile would go unnoticed).
+    let mut region = RegionProviderChain::first_try(options.region.clone().map(Region::new))
+        .or_else(aws_config::environment::region::EnvironmentVariableRegionProvider::new());
+    if let Some(profile) = &options.profile {
+        let from_profile = aws_config::profile::ProfileFileRegionProvider::builder()
+            .profile_name(profile)
+            .build();
+        region = region.or_else(from_profile);
+    }
+    let region = region
         .or_default_provider()
         .or_else(options.fallback_region.clone().map(Region::new));
+    let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
         .retry_config(RetryConfig::standard().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))
-                .operation_attempt_timeout(Duration::from_secs(15))
-                .operation_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(attempt)
+                .operation_timeout(attempt * 4)
                 .build(),
         );
     if let Some(profile) = &options.profile {
-        loader = loader.profile_name(profile);
+        let credentials = aws_config::profile::ProfileFileCredentialsProvider::builder()
+            .profile_name(profile)
+            .build();
+        loader = loader
+            .profile_name(profile)
+            .credentials_provider(credentials);
     }
     if let Some(endpoint) = &options.endpoint_url {
         loader = loader.endpoint_url(endpoint);
@@ -58,7 +77,50 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
              variable",
         ));
     }
+    // Without credentials every call would fail the same way; finding out once, up front,
+    // lets the run say so once instead of once per item.
+    if let Some(provider) = config.credentials_provider() {
+        use aws_sdk_rds::config::ProvideCredentials;
+        if let Err(e) = provider.provide_credentials().await {
+            return Err(FetchError::new(
+                "AWS credentials",
+                format!(
+                    "no usable AWS credentials ({}); set AWS_PROFILE or pass --profile, or set \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                    DisplayErrorContext(&e)
+                ),
+            ));
+        }
+    }
     Ok(config)
+}
+
+/// An error's chain of causes in words, each said once, without the SDK's debug dumps.
+fn causes(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next: Option<&dyn std::error::Error> = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        // The SDK's outer layers say only "dispatch failure" or "io error"; the cause says more.
+        let generic = [
+            "dispatch failure",
+            "io error",
+            "service error",
+            "unhandled error",
+        ];
+        if !text.is_empty()
+            && !generic.contains(&text.as_str())
+            && !parts.iter().any(|p| p.contains(&text))
+        {
+            parts.push(text);
+        }
+        next = e.source();
+    }
+    if parts.is_empty() {
+        DisplayErrorContext(err).to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// The configuration for CloudFront: the same credentials, pinned to us-east-1.
@@ -94,8 +156,26 @@ impl FetchError {
                 }
             }
             SdkError::TimeoutError(_) => ("timed out".to_string(), String::new()),
-            other => (DisplayErrorContext(other).to_string(), String::new()),
+            SdkError::DispatchFailure(failure) if failure.is_io() => (
+                format!("cannot reach the endpoint: {}", causes(&err)),
+                String::new(),
+            ),
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => (
+                format!("timed out connecting: {}", causes(&err)),
+                String::new(),
+            ),
+            _ => (causes(&err), String::new()),
         };
+        if ["ExpiredToken", "ExpiredTokenException", "RequestExpired"].contains(&code.as_str()) {
+            let cause =
+                format!("{cause}; the credentials have expired: refresh them and run again");
+            return FetchError {
+                call: call.to_string(),
+                action: Some(action),
+                cause,
+                denied: false,
+            };
+        }
         let denied = [
             "AccessDenied",
             "UnauthorizedOperation",

@@ -31,6 +31,17 @@ pub struct Settings {
     pub database_timeout: Option<Duration>,
 }
 
+impl Inventory {
+    /// Why AWS could not be used at all (no region, no credentials), if that is the case: said
+    /// once by the caller rather than once per item.
+    pub async fn aws_unavailable(&self) -> Option<FetchError> {
+        match self.aws.get() {
+            Some(Err(e)) => Some(e.clone()),
+            _ => None,
+        }
+    }
+}
+
 /// Something fetched once per run and shared by the checks that read it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Listing {

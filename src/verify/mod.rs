@@ -314,6 +314,8 @@ pub enum Outcome {
     Pass,
     Signed,
     Skipped,
+    /// A failing or pending item whose failure was accepted until a date.
+    Waived,
     Pending,
     Fail,
     Error,
@@ -325,6 +327,7 @@ impl Outcome {
             Outcome::Pass => "PASS",
             Outcome::Signed => "SIGNED",
             Outcome::Skipped => "SKIPPED",
+            Outcome::Waived => "WAIVED",
             Outcome::Pending => "PENDING",
             Outcome::Fail => "FAIL",
             Outcome::Error => "ERROR",
@@ -336,6 +339,7 @@ impl Outcome {
             Outcome::Pass,
             Outcome::Signed,
             Outcome::Skipped,
+            Outcome::Waived,
             Outcome::Pending,
             Outcome::Fail,
             Outcome::Error,
@@ -346,7 +350,7 @@ impl Outcome {
 }
 
 /// One expectation compared on one resource.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comparison {
     pub field: String,
     pub expected: String,

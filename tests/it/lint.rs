@@ -213,3 +213,28 @@ fn variables_from_files_and_flags_are_checked_by_name() {
         result.stderr
     );
 }
+
+#[test]
+fn a_bom_and_crlf_line_ends_are_read_and_tabs_are_refused_at_their_line() {
+    let crlf = format!("\u{feff}{}", GOOD.replace('\n', "\r\n"));
+    let result = lint(&crlf);
+    assert_eq!(
+        result.code, 0,
+        "a BOM and CRLF are how some editors save: {}",
+        result.stderr
+    );
+
+    let tabs = GOOD.replace(
+        "            text: Rollback plan reviewed",
+        "\t    text: Rollback plan reviewed",
+    );
+    let result = lint(&tabs);
+    assert_eq!(result.code, 2);
+    assert!(result.stderr.contains("invalid YAML"), "{}", result.stderr);
+    assert!(
+        result.stderr.contains("checklist.yaml:19:")
+            || result.stderr.contains("checklist.yaml:20:"),
+        "{}",
+        result.stderr
+    );
+}

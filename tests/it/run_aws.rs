@@ -415,6 +415,8 @@ fn sign_offs_and_approvals_show_in_runs_of_the_bundled_checklist() {
         ],
     );
     assert_eq!(signed.code, 0, "{}", signed.stderr);
+    // An approval binds to the outcomes of the phase's last run, so the phase runs first.
+    run(d, &standin.url, &["run", "--phase", "pre-deploy"]);
     let approved = run(
         d,
         &standin.url,

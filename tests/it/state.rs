@@ -316,3 +316,43 @@ fn walk_signs_at_a_terminal_and_resumes_where_it_stopped() {
     assert_eq!(outcome(&report, "brief-support"), "SIGNED");
     assert_eq!(outcome(&report, "brief-ops"), "PENDING");
 }
+
+#[test]
+fn an_interrupted_walk_keeps_what_was_signed() {
+    use std::io::Write;
+    let dir = setup();
+    let d = dir.path();
+    let command = format!(
+        "{} --checklist checklist.yaml walk --phase pre-deploy --by dana",
+        env!("CARGO_BIN_EXE_barkcheck")
+    );
+    let mut process = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &command, "/dev/null"])
+        .current_dir(d)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", d)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", closed_port_url())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs");
+    let mut input = process.stdin.take().unwrap();
+    // Sign the first item, then press Ctrl-C at the second question.
+    input.write_all(b"s\n\n").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    input.write_all(b"\x03").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(input);
+    let output = process.wait_with_output().unwrap();
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("signed plan"), "{screen}");
+    let report = bc(d, &["run", "--phase", "pre-deploy", "--format", "json"]).json();
+    assert_eq!(outcome(&report, "plan"), "SIGNED");
+    assert_eq!(
+        bc(d, &["verify"]).code,
+        0,
+        "the record is whole after the interruption"
+    );
+}

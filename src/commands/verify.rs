@@ -1,0 +1,28 @@
+//! `barkcheck verify`: proves the record was not edited by hand. Checks the history's chain of
+//! digests entry by entry, and that the state file is exactly what replaying the history gives.
+//! Exits 0 when both hold, 1 when the record does not verify, saying where it breaks.
+
+use super::Workspace;
+use crate::cli::Global;
+use crate::report;
+
+pub fn run(global: &Global) -> anyhow::Result<u8> {
+    let workspace = Workspace::open(global)?;
+    let verification = workspace.state.verify()?;
+    let history = workspace.state.history_path();
+    if verification.problems.is_empty() {
+        report::print_text(&format!(
+            "verified: {} history entries in {} chain intact, and {} is what they record",
+            verification.entries,
+            history.display(),
+            workspace.state.path.display()
+        ))?;
+        return Ok(0);
+    }
+    let mut text = format!("NOT VERIFIED: {}", history.display());
+    for problem in &verification.problems {
+        text.push_str(&format!("\n- {problem}"));
+    }
+    report::print_text(&text)?;
+    Ok(1)
+}

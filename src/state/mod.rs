@@ -1,0 +1,612 @@
+//! The state of a checklist in one environment: sign-offs, approvals, waivers, the last run of
+//! each phase and the current deployment, with the history of every change.
+//!
+//! The state file is JSON, one per checklist and environment, readable by people. Every change
+//! is made under an exclusive lock on a sibling `.lock` file, from a fresh read: the change is
+//! first appended to the history (see [`history`]) and flushed, then the state is written to a
+//! temporary file, flushed and renamed over the old one. Two engineers signing at once both
+//! land; a process killed mid-write leaves the previous state whole, and a history entry whose
+//! state write was cut off is replayed on the next read. A state file that cannot be read as a
+//! state of a known version is refused and never overwritten.
+
+pub mod history;
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::verify::Outcome;
+use history::{Action, Entry, GENESIS};
+
+/// The state format this build reads and writes.
+pub const FORMAT: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// The format version.
+    pub barkcheck_state: u32,
+    /// The checklist this state belongs to, so a state is not applied to another checklist.
+    pub checklist: String,
+    pub environment: String,
+    /// The deployment this state records, once one was opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Deployment>,
+    /// Manual items signed, by item id.
+    #[serde(default)]
+    pub signoffs: BTreeMap<String, SignOff>,
+    /// Role approvals, by phase id and role.
+    #[serde(default)]
+    pub approvals: BTreeMap<String, BTreeMap<String, Approval>>,
+    /// Accepted failures, by item id, each until a date.
+    #[serde(default)]
+    pub waivers: BTreeMap<String, Waiver>,
+    /// The last run of each phase, by phase id.
+    #[serde(default)]
+    pub runs: BTreeMap<String, LastRun>,
+    /// Deployments closed by opening a new one, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<Archived>,
+    /// Where `walk` stopped in each phase: the last item it showed. A convenience, not part of
+    /// the record: it is not in the history.
+    #[serde(default)]
+    pub walk: BTreeMap<String, String>,
+    /// How much of the history this snapshot reflects.
+    #[serde(default)]
+    pub history: Mark,
+}
+
+/// The last history entry a state reflects.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mark {
+    pub entries: u64,
+    pub head: String,
+}
+
+impl Default for Mark {
+    fn default() -> Mark {
+        Mark {
+            entries: 0,
+            head: GENESIS.to_string(),
+        }
+    }
+}
+
+/// A deployment record, as in the document's header.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deployment {
+    pub lead: String,
+    /// The deployment date as given (a calendar date).
+    pub date: String,
+    pub opened_by: String,
+    pub opened_at: Timestamp,
+}
+
+/// A closed deployment's record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Archived {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Deployment>,
+    pub closed_at: Timestamp,
+    pub signoffs: BTreeMap<String, SignOff>,
+    pub approvals: BTreeMap<String, BTreeMap<String, Approval>>,
+    pub runs: BTreeMap<String, LastRun>,
+}
+
+/// An engineer's word that a manual item is done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignOff {
+    pub by: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The digest of the item's definition when it was signed; a different digest now means
+    /// the item changed and the sign-off is stale.
+    pub digest: String,
+}
+
+/// A role's approval of a phase, bound to the outcomes it saw.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    pub by: String,
+    pub at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The phase's outcomes when it was approved; an approval holds while they are unchanged.
+    #[serde(default)]
+    pub outcomes: BTreeMap<String, Outcome>,
+}
+
+/// An accepted failure: the item does not fail the gate until `until`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Waiver {
+    pub by: String,
+    pub at: Timestamp,
+    pub reason: String,
+    pub until: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+}
+
+/// The outcomes of the last run of a phase.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LastRun {
+    pub at: Timestamp,
+    pub outcomes: BTreeMap<String, Outcome>,
+}
+
+impl State {
+    fn new(checklist: &str, environment: &str) -> State {
+        State {
+            barkcheck_state: FORMAT,
+            checklist: checklist.to_string(),
+            environment: environment.to_string(),
+            deployment: None,
+            signoffs: BTreeMap::new(),
+            approvals: BTreeMap::new(),
+            waivers: BTreeMap::new(),
+            runs: BTreeMap::new(),
+            previous: Vec::new(),
+            walk: BTreeMap::new(),
+            history: Mark::default(),
+        }
+    }
+
+    /// Applies one history entry: the only way the recorded parts of a state change, so that
+    /// a state is always what replaying its history gives.
+    pub fn apply(&mut self, entry: &Entry) {
+        let (by, at) = (entry.by.clone(), entry.at);
+        match &entry.change {
+            Action::Sign {
+                item,
+                definition,
+                note,
+            } => {
+                let signoff = SignOff {
+                    by,
+                    at,
+                    note: note.clone(),
+                    digest: definition.clone(),
+                };
+                self.signoffs.insert(item.clone(), signoff);
+            }
+            Action::Unsign { item, .. } => {
+                self.signoffs.remove(item);
+            }
+            Action::Approve {
+                phase,
+                role,
+                note,
+                outcomes,
+            } => {
+                let approval = Approval {
+                    by,
+                    at,
+                    note: note.clone(),
+                    outcomes: outcomes.clone(),
+                };
+                self.approvals
+                    .entry(phase.clone())
+                    .or_default()
+                    .insert(role.clone(), approval);
+            }
+            Action::Waive {
+                item,
+                reason,
+                until,
+                ticket,
+            } => {
+                let waiver = Waiver {
+                    by,
+                    at,
+                    reason: reason.clone(),
+                    until: *until,
+                    ticket: ticket.clone(),
+                };
+                self.waivers.insert(item.clone(), waiver);
+            }
+            Action::Unwaive { item, .. } => {
+                self.waivers.remove(item);
+            }
+            Action::Run { phase, results } => {
+                let outcomes = results
+                    .iter()
+                    .map(|(id, r)| (id.clone(), r.outcome))
+                    .collect();
+                self.runs.insert(phase.clone(), LastRun { at, outcomes });
+            }
+            Action::Open { lead, date } => {
+                let closed = Archived {
+                    deployment: self.deployment.take(),
+                    closed_at: at,
+                    signoffs: std::mem::take(&mut self.signoffs),
+                    approvals: std::mem::take(&mut self.approvals),
+                    runs: std::mem::take(&mut self.runs),
+                };
+                if closed.deployment.is_some()
+                    || !closed.signoffs.is_empty()
+                    || !closed.runs.is_empty()
+                {
+                    self.previous.push(closed);
+                }
+                self.walk.clear();
+                // Waivers are risk accepted for the environment until their date, so they stay.
+                self.deployment = Some(Deployment {
+                    lead: lead.clone(),
+                    date: date.clone(),
+                    opened_by: by,
+                    opened_at: at,
+                });
+            }
+        }
+        self.history = Mark {
+            entries: entry.seq,
+            head: entry.digest.clone(),
+        };
+    }
+
+    /// The recorded parts of the state, for comparing a snapshot with a replay.
+    fn recorded(&self) -> State {
+        State {
+            walk: BTreeMap::new(),
+            ..self.clone()
+        }
+    }
+}
+
+/// A state file on disk, bound to one checklist and environment.
+#[derive(Debug, Clone)]
+pub struct StateFile {
+    pub path: PathBuf,
+    checklist: String,
+    environment: String,
+}
+
+impl StateFile {
+    pub fn new(path: PathBuf, checklist: &str, environment: &str) -> StateFile {
+        StateFile {
+            path,
+            checklist: checklist.to_string(),
+            environment: environment.to_string(),
+        }
+    }
+
+    pub fn history_path(&self) -> PathBuf {
+        history::path_for(&self.path)
+    }
+
+    /// The state as it is now, with any history entry its snapshot missed applied; an empty
+    /// state when neither file exists yet.
+    pub fn read(&self) -> anyhow::Result<State> {
+        let (state, _) = self.read_both()?;
+        Ok(state)
+    }
+
+    fn read_both(&self) -> anyhow::Result<(State, history::Read)> {
+        let mut state = self.read_snapshot()?;
+        let read = history::read(&self.history_path())?;
+        let missed: Vec<&Entry> = read
+            .entries
+            .iter()
+            .filter(|e| e.seq > state.history.entries)
+            .collect();
+        // A writer killed between appending to the history and writing the state leaves the
+        // state one entry behind; the entry counts, so it is applied here.
+        if missed.first().is_some_and(|e| e.prev == state.history.head) {
+            for entry in missed {
+                state.apply(entry);
+            }
+        }
+        Ok((state, read))
+    }
+
+    fn read_snapshot(&self) -> anyhow::Result<State> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(State::new(&self.checklist, &self.environment));
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot read state file {}", self.path.display()));
+            }
+        };
+        self.parse(&text)
+    }
+
+    fn parse(&self, text: &str) -> anyhow::Result<State> {
+        let path = self.path.display();
+        // Read the version first, so a newer file is named as such rather than as corrupt.
+        let version = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("barkcheck_state").and_then(|n| n.as_u64()));
+        if let Some(version) = version.filter(|v| *v > u64::from(FORMAT)) {
+            bail!(
+                "state file {path} has format {version}, newer than this barkcheck reads \
+                 ({FORMAT}); upgrade barkcheck (the file was left untouched)"
+            );
+        }
+        let state: State = serde_json::from_str(text).with_context(|| {
+            format!(
+                "state file {path} is not a valid barkcheck state (the file was left untouched)"
+            )
+        })?;
+        if state.checklist != self.checklist {
+            bail!(
+                "state file {path} belongs to checklist \"{}\", not \"{}\"; choose another with \
+                 --state",
+                state.checklist,
+                self.checklist
+            );
+        }
+        if slug(&state.environment) != slug(&self.environment) {
+            bail!(
+                "state file {path} records environment \"{}\", not \"{}\"; choose another with \
+                 --state or --env",
+                state.environment,
+                self.environment
+            );
+        }
+        Ok(state)
+    }
+
+    /// Records one change: `decide` looks at the current state (under the lock) and returns
+    /// the action to record, or an error that leaves everything as it was.
+    pub fn record<T>(
+        &self,
+        by: &str,
+        decide: impl FnOnce(&State) -> anyhow::Result<(Action, T)>,
+    ) -> anyhow::Result<(State, T)> {
+        let _lock = self.lock()?;
+        let (mut state, read) = self.read_both()?;
+        if let Some(broken) = history::check_chain(&read.entries) {
+            bail!(
+                "the history {} is broken ({broken:?}); nothing was recorded. Run `barkcheck \
+                 verify` for details",
+                self.history_path().display()
+            );
+        }
+        if state.history.entries != read.entries.len() as u64 {
+            bail!(
+                "state file {} and its history disagree ({} entries recorded, {} in the \
+                 history); nothing was recorded. Run `barkcheck verify`",
+                self.path.display(),
+                state.history.entries,
+                read.entries.len()
+            );
+        }
+        let (action, answer) = decide(&state)?;
+        let entry = Entry::new(state.history.entries + 1, by, action, &state.history.head);
+        history::append(&self.history_path(), &read, &entry)?;
+        state.apply(&entry);
+        self.write(&state)?;
+        Ok((state, answer))
+    }
+
+    /// Changes what is not part of the record (the walk position) under the lock.
+    pub fn update_unrecorded(&self, change: impl FnOnce(&mut State)) -> anyhow::Result<()> {
+        let _lock = self.lock()?;
+        let (mut state, _) = self.read_both()?;
+        change(&mut state);
+        self.write(&state)
+    }
+
+    /// Checks the history's chain and that the state is what replaying it gives.
+    pub fn verify(&self) -> anyhow::Result<Verification> {
+        let snapshot = self.read_snapshot()?;
+        let read = history::read(&self.history_path())?;
+        let mut problems = Vec::new();
+        if let Some(line) = read.torn_tail {
+            problems.push(format!(
+                "line {line} of the history is cut short (a writer was killed); it never counted \
+                 and the next change removes it"
+            ));
+        }
+        if let Some(broken) = history::check_chain(&read.entries) {
+            problems.push(match broken {
+                history::Break::Edited { seq, line } => format!(
+                    "history entry {seq} (line {line}) does not match its digest: it was edited \
+                     after it was written"
+                ),
+                history::Break::Unlinked {
+                    seq,
+                    line,
+                    expected_seq,
+                } => format!(
+                    "history line {line} holds entry {seq} where entry {expected_seq} should \
+                     follow the one before: an entry was removed, inserted or reordered"
+                ),
+            });
+            return Ok(Verification {
+                entries: read.entries.len(),
+                problems,
+            });
+        }
+        let mut replayed = State::new(&self.checklist, &snapshot.environment);
+        for entry in &read.entries {
+            replayed.apply(entry);
+        }
+        let behind = snapshot.history.entries + 1 == read.entries.len() as u64;
+        if replayed.recorded() != snapshot.recorded() && !behind {
+            problems.push(format!(
+                "state file {} differs from what its history records: {}",
+                self.path.display(),
+                differences(&snapshot, &replayed).join("; ")
+            ));
+        }
+        Ok(Verification {
+            entries: read.entries.len(),
+            problems,
+        })
+    }
+
+    fn lock(&self) -> anyhow::Result<File> {
+        let dir = self.dir();
+        fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let lock_path = lock_path(&self.path);
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open lock file {}", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        Ok(lock)
+    }
+
+    fn dir(&self) -> &Path {
+        self.path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    }
+
+    fn write(&self, state: &State) -> anyhow::Result<()> {
+        let dir = self.dir();
+        let mut text = serde_json::to_string_pretty(state).context("cannot encode the state")?;
+        text.push('\n');
+        let name = self
+            .path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("state");
+        let temporary = dir.join(format!(".{name}.tmp{}", std::process::id()));
+        // Temporary files of writers killed before their rename are of no use to anyone.
+        let prefix = format!(".{name}.tmp");
+        if let Ok(listing) = fs::read_dir(dir) {
+            for stale in listing.flatten() {
+                if stale
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&prefix))
+                {
+                    let _ = fs::remove_file(stale.path());
+                }
+            }
+        }
+        let result = (|| {
+            let mut file = File::create(&temporary)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            fs::rename(&temporary, &self.path)
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&temporary);
+            return Err(e)
+                .with_context(|| format!("cannot write state file {}", self.path.display()));
+        }
+        // The rename is durable only once the directory entry is; not every platform allows it.
+        if let Ok(directory) = File::open(dir) {
+            let _ = directory.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug)]
+pub struct Verification {
+    pub entries: usize,
+    pub problems: Vec<String>,
+}
+
+/// The recorded differences between a snapshot and a replay, in words.
+fn differences(snapshot: &State, replayed: &State) -> Vec<String> {
+    let mut out = Vec::new();
+    for (item, signoff) in &snapshot.signoffs {
+        match replayed.signoffs.get(item) {
+            None => out.push(format!(
+                "{item} is signed by {} in the state but not in the history",
+                signoff.by
+            )),
+            Some(r) if r != signoff => out.push(format!("the sign-off of {item} differs")),
+            _ => {}
+        }
+    }
+    for item in replayed
+        .signoffs
+        .keys()
+        .filter(|i| !snapshot.signoffs.contains_key(*i))
+    {
+        out.push(format!(
+            "{item} is signed in the history but not in the state"
+        ));
+    }
+    if snapshot.approvals != replayed.approvals {
+        out.push("the approvals differ".into());
+    }
+    if snapshot.waivers != replayed.waivers {
+        out.push("the waivers differ".into());
+    }
+    if snapshot.runs != replayed.runs {
+        out.push("the recorded runs differ".into());
+    }
+    if snapshot.deployment != replayed.deployment || snapshot.previous != replayed.previous {
+        out.push("the deployment records differ".into());
+    }
+    if snapshot.history != replayed.history {
+        out.push("the history mark differs".into());
+    }
+    out
+}
+
+fn lock_path(path: &Path) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// The default state path: one file per checklist and environment under `.barkcheck/`.
+pub fn default_path(checklist_name: &str, environment: &str) -> PathBuf {
+    PathBuf::from(".barkcheck").join(format!(
+        "{}.{}.state.json",
+        slug(checklist_name),
+        slug(environment)
+    ))
+}
+
+/// Lowercase words joined by hyphens, for file names.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_make_file_names() {
+        assert_eq!(
+            slug("BarkBase Production Deployment Checklist"),
+            "barkbase-production-deployment-checklist"
+        );
+        assert_eq!(slug("  prod/eu "), "prod-eu");
+    }
+
+    #[test]
+    fn the_history_sits_beside_its_state() {
+        let path = history::path_for(Path::new(".barkcheck/x.prod.state.json"));
+        assert_eq!(path, Path::new(".barkcheck/x.prod.state.history.jsonl"));
+    }
+}
