@@ -211,7 +211,9 @@ pub async fn run_phase(
             };
             if let Some(approval) = approval {
                 let changed = changed_since(&approval.outcomes, &outcomes);
-                if changed.is_empty() {
+                if let Some(why) = &approval.invalidated {
+                    result.invalidated = Some(format!("{why}; approve again"));
+                } else if changed.is_empty() {
                     result.outcome = Outcome::Signed;
                 } else {
                     result.invalidated = Some(format!(
@@ -239,23 +241,12 @@ pub async fn run_phase(
     }
 }
 
-/// The items whose outcome differs between an approval and now, as `id: OLD → NEW`.
+/// The items whose outcome differs between an approval and now.
 fn changed_since(
     approved: &BTreeMap<String, Outcome>,
     now: &BTreeMap<String, Outcome>,
 ) -> Vec<String> {
-    let mut changed = Vec::new();
-    for (id, outcome) in now {
-        match approved.get(id) {
-            Some(before) if before == outcome => {}
-            Some(before) => changed.push(format!("{id}: {} → {}", before.label(), outcome.label())),
-            None => changed.push(format!("{id}: new, {}", outcome.label())),
-        }
-    }
-    for id in approved.keys().filter(|id| !now.contains_key(*id)) {
-        changed.push(format!("{id}: removed"));
-    }
-    changed
+    crate::state::changed_outcomes(approved, now)
 }
 
 fn plural(n: usize, noun: &str) -> String {

@@ -5,7 +5,7 @@
 //! its sub-items are what gate the phase.
 
 use anyhow::{Context, bail};
-use jiff::{Timestamp, ToSpan, ZonedDateTime, civil::Date, tz::TimeZone};
+use jiff::{Timestamp, ToSpan, civil::Date, tz::TimeZone};
 
 use super::{Workspace, named, who};
 use crate::cli::{Global, UnwaiveArgs, WaiveArgs};
@@ -16,11 +16,19 @@ use crate::state::history::Action;
 /// or a calendar date (the waiver then holds through that day, UTC).
 pub fn parse_until(text: &str) -> anyhow::Result<Timestamp> {
     let text = text.trim();
+    // A local time that does not exist (a DST gap) or exists twice (a fold), or an offset that
+    // contradicts its zone, is refused rather than guessed.
+    static STRICT: jiff::fmt::temporal::DateTimeParser = jiff::fmt::temporal::DateTimeParser::new()
+        .disambiguation(jiff::tz::Disambiguation::Reject)
+        .offset_conflict(jiff::tz::OffsetConflict::Reject);
+    if text.contains('[') {
+        return match STRICT.parse_zoned_datetime(text) {
+            Ok(z) => Ok(z.timestamp()),
+            Err(e) => bail!("--until `{text}` is not one exact time: {e}"),
+        };
+    }
     if let Ok(t) = text.parse::<Timestamp>() {
         return Ok(t);
-    }
-    if let Ok(z) = text.parse::<ZonedDateTime>() {
-        return Ok(z.timestamp());
     }
     // Only a bare date reads as a date: a time without its zone must not lose its time.
     let bare_date = text.len() == 10 && !text.contains('T');
@@ -133,6 +141,17 @@ mod tests {
                 .to_string(),
             "2026-01-15T17:00:00Z"
         );
+    }
+
+    #[test]
+    fn gaps_folds_and_contradicting_offsets_are_refused() {
+        for bad in [
+            "2027-03-14T02:30[America/New_York]",
+            "2027-11-07T01:30[America/New_York]",
+            "2026-12-31T18:00:00+01:00[Asia/Tokyo]",
+        ] {
+            assert!(parse_until(bad).is_err(), "{bad} should be refused");
+        }
     }
 
     #[test]

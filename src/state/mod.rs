@@ -125,6 +125,29 @@ pub struct Approval {
     /// The phase's outcomes when it was approved; an approval holds while they are unchanged.
     #[serde(default)]
     pub outcomes: BTreeMap<String, Outcome>,
+    /// Set by the first recorded run whose outcomes differ: an approval once invalidated stays
+    /// so, even if the outcomes later return to what was approved, until the role approves again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalidated: Option<String>,
+}
+
+/// The items whose outcome differs between an approval and now, as `id: OLD → NEW`.
+pub fn changed_outcomes(
+    approved: &BTreeMap<String, Outcome>,
+    now: &BTreeMap<String, Outcome>,
+) -> Vec<String> {
+    let mut changed = Vec::new();
+    for (id, outcome) in now {
+        match approved.get(id) {
+            Some(before) if before == outcome => {}
+            Some(before) => changed.push(format!("{id}: {} → {}", before.label(), outcome.label())),
+            None => changed.push(format!("{id}: new, {}", outcome.label())),
+        }
+    }
+    for id in approved.keys().filter(|id| !now.contains_key(*id)) {
+        changed.push(format!("{id}: removed"));
+    }
+    changed
 }
 
 /// An accepted failure: the item does not fail the gate until `until`.
@@ -196,6 +219,7 @@ impl State {
                     at,
                     note: note.clone(),
                     outcomes: outcomes.clone(),
+                    invalidated: None,
                 };
                 self.approvals
                     .entry(phase.clone())
@@ -221,10 +245,30 @@ impl State {
                 self.waivers.remove(item);
             }
             Action::Run { phase, results } => {
-                let outcomes = results
+                let outcomes: BTreeMap<String, Outcome> = results
                     .iter()
                     .map(|(id, r)| (id.clone(), r.outcome))
                     .collect();
+                for approval in self
+                    .approvals
+                    .get_mut(phase)
+                    .into_iter()
+                    .flat_map(|a| a.values_mut())
+                {
+                    let changed = changed_outcomes(&approval.outcomes, &outcomes);
+                    if approval.invalidated.is_none() && !changed.is_empty() {
+                        approval.invalidated = Some(format!(
+                            "invalidated at {at}: {} changed since {} approved ({})",
+                            if changed.len() == 1 {
+                                "1 outcome".to_string()
+                            } else {
+                                format!("{} outcomes", changed.len())
+                            },
+                            approval.by,
+                            changed.join(", ")
+                        ));
+                    }
+                }
                 self.runs.insert(phase.clone(), LastRun { at, outcomes });
             }
             Action::Open { lead, date } => {
@@ -295,19 +339,27 @@ impl StateFile {
     }
 
     fn read_both(&self) -> anyhow::Result<(State, history::Read)> {
-        let mut state = self.read_snapshot()?;
+        let snapshot = self.read_snapshot()?;
         let read = history::read(&self.history_path())?;
-        let missed: Vec<&Entry> = read
-            .entries
-            .iter()
-            .filter(|e| e.seq > state.history.entries)
-            .collect();
-        // A writer killed between appending to the history and writing the state leaves the
-        // state one entry behind; the entry counts, so it is applied here.
-        if missed.first().is_some_and(|e| e.prev == state.history.head) {
-            for entry in missed {
-                state.apply(entry);
-            }
+        if read.entries.is_empty() || history::check_chain(&read.entries).is_some() {
+            // Nothing to replay, or a broken chain that `record` refuses and `verify` reports.
+            return Ok((snapshot, read));
+        }
+        // The history is the record; the state file is its snapshot. Rebuilding from the
+        // history means a state file edited by hand is never trusted, and an entry whose state
+        // write was cut off still counts.
+        let mut state = State::new(&self.checklist, &snapshot.environment);
+        for entry in &read.entries {
+            state.apply(entry);
+        }
+        state.walk = snapshot.walk.clone();
+        let complete = snapshot.history.entries == read.entries.len() as u64;
+        if complete && state.recorded() != snapshot.recorded() {
+            eprintln!(
+                "barkcheck: warning: state file {} differs from its history; the history is \
+                 used (see `barkcheck verify`)",
+                self.path.display()
+            );
         }
         Ok((state, read))
     }

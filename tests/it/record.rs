@@ -469,3 +469,76 @@ fn opening_a_deployment_archives_the_last_one_and_starts_clean() {
         bad.stderr
     );
 }
+
+#[test]
+fn a_state_file_edited_by_hand_is_never_trusted_over_its_history() {
+    let dir = setup();
+    let d = dir.path();
+    for item in ["plan", "brief", "hour-one"] {
+        assert_eq!(bc(d, &["sign", item, "--by", "alice"]).code, 0);
+    }
+    assert_eq!(
+        bc(d, &["run", "--phase", "pre-deploy"]).code,
+        1,
+        "no approval yet"
+    );
+    // Forge an approval in the state file only, keeping its history mark.
+    let text = std::fs::read_to_string(state(d)).unwrap();
+    let mut forged: serde_json::Value = serde_json::from_str(&text).unwrap();
+    forged["approvals"]["pre-deploy"]["Security Lead"] = serde_json::json!({
+        "by": "mallory", "at": "2026-12-04T10:00:00Z", "outcomes": {}
+    });
+    std::fs::write(state(d), serde_json::to_string_pretty(&forged).unwrap()).unwrap();
+
+    let run = bc(d, &["run", "--phase", "pre-deploy", "--format", "json"]);
+    assert_eq!(run.code, 1, "the forged approval does not open the gate");
+    assert_eq!(run.json()["approvals"][0]["outcome"], "PENDING");
+    assert!(
+        run.stderr
+            .contains("differs from its history; the history is used"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        bc(d, &["verify"]).code,
+        0,
+        "the next change rewrote the state from the history"
+    );
+}
+
+#[test]
+fn an_invalidated_approval_stays_invalidated_until_the_role_approves_again() {
+    let dir = setup();
+    let d = dir.path();
+    for item in ["plan", "brief", "hour-one"] {
+        assert_eq!(bc(d, &["sign", item, "--by", "alice"]).code, 0);
+    }
+    assert_eq!(bc(d, &["run", "--phase", "pre-deploy"]).code, 1);
+    assert_eq!(
+        bc(d, &["approve", "--role", "Security Lead", "--by", "sam"]).code,
+        0
+    );
+    assert_eq!(bc(d, &["unsign", "brief"]).code, 0);
+    assert_eq!(
+        bc(d, &["run", "--phase", "pre-deploy"]).code,
+        1,
+        "the change invalidates"
+    );
+    assert_eq!(bc(d, &["sign", "brief", "--by", "alice"]).code, 0);
+    let back = report(d);
+    assert_eq!(
+        back["approvals"][0]["outcome"], "PENDING",
+        "outcomes came back; approval did not"
+    );
+    assert!(
+        back["approvals"][0]["invalidated"]
+            .as_str()
+            .unwrap()
+            .ends_with("approve again")
+    );
+    assert_eq!(
+        bc(d, &["approve", "--role", "Security Lead", "--by", "sam"]).code,
+        0
+    );
+    assert_eq!(bc(d, &["run", "--phase", "pre-deploy"]).code, 0);
+}
