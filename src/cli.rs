@@ -99,6 +99,20 @@ pub struct RunArgs {
     /// How to print the result.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Resolve every name a probe uses (dns, http, tls, websocket) through this DNS server
+    /// only, not the system resolver: IP or IP:PORT.
+    #[arg(long, value_name = "IP[:PORT]", env = "BARKCHECK_DNS_SERVER")]
+    pub dns_server: Option<String>,
+
+    /// Trust the CA certificates in this PEM file too, besides the system's, when probing TLS
+    /// endpoints (a private or test CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The longest a probe waits for a connection, a handshake or an answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub probe_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +170,15 @@ pub struct ApproveArgs {
 pub struct FieldsArgs {
     /// The verifier kind, like rds_instance; without it, every kind.
     pub kind: Option<String>,
+}
+
+fn parse_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 300.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!("`{text}` is not a number of seconds from 0 to 300")),
+    }
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {

@@ -598,6 +598,20 @@ impl Context<'_> {
             self.problem(&expect_path, "`expect` needs at least one field".into());
             return None;
         }
+        // A probe's target is read now, so a missing `url` points at its line, not at a run.
+        if let Some(target) = &target {
+            let problems = kind.check_target(target, &expect);
+            for problem in &problems {
+                let at = problem
+                    .at
+                    .iter()
+                    .fold(selector_path.clone(), |path, step| path.join(step.clone()));
+                self.problem(&at, format!("{}: {}", kind.name(), problem.message));
+            }
+            if !problems.is_empty() {
+                return None;
+            }
+        }
         ok.then_some(Check {
             kind,
             selector_text,

@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
 use super::aws::{self, AwsOptions};
+use super::probe::{Network, ProbeOptions};
 use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, rds};
 use crate::checklist::Check;
 use crate::checklist::expect::Matcher;
@@ -22,6 +23,7 @@ use crate::checklist::expect::Matcher;
 #[derive(Debug, Default, Clone)]
 pub struct Settings {
     pub aws: AwsOptions,
+    pub probes: ProbeOptions,
 }
 
 /// Something fetched once per run and shared by the checks that read it.
@@ -80,6 +82,8 @@ pub struct Inventory {
     settings: Settings,
     /// Loaded on the first AWS call, so a run without AWS checks needs no AWS set-up.
     aws: OnceCell<Result<SdkConfig, FetchError>>,
+    /// Built on the first probe: resolution, trust and the HTTP client of every probe.
+    network: OnceCell<Result<Network, FetchError>>,
     cells: Mutex<HashMap<Listing, Arc<OnceCell<Fetched>>>>,
 }
 
@@ -88,6 +92,7 @@ impl Inventory {
         Inventory {
             settings,
             aws: OnceCell::new(),
+            network: OnceCell::new(),
             cells: Mutex::new(HashMap::new()),
         }
     }
@@ -105,12 +110,32 @@ impl Inventory {
         loaded.as_ref().map_err(Clone::clone)
     }
 
+    /// What probes share in this run, set up on first use.
+    pub async fn network(&self) -> Result<&Network, FetchError> {
+        let built = self
+            .network
+            .get_or_init(|| async { Network::new(&self.settings.probes) })
+            .await;
+        built.as_ref().map_err(Clone::clone)
+    }
+
     /// Every resource a check could select: a kind's listing, or what probing its target found.
     pub async fn resources(&self, check: &Check) -> Fetched {
         if let Some(target) = &check.target {
-            return self
-                .listing(Listing::Probe(check.kind, target.to_string()))
-                .await;
+            // Each target of a list is probed (and cached) on its own, so an endpoint that
+            // several checks name is probed once.
+            let targets: Vec<&Json> = match target {
+                Json::Array(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            let mut found = Vec::new();
+            for target in targets {
+                let probed = self
+                    .listing(Listing::Probe(check.kind, target.to_string()))
+                    .await?;
+                found.extend(probed.iter().cloned());
+            }
+            return Ok(Arc::new(found));
         }
         if check.kind != Kind::CloudwatchDashboard {
             return self.listing(check.kind.listing()).await;

@@ -10,9 +10,14 @@ pub mod aws;
 mod cloudformation;
 mod cloudfront;
 mod cloudwatch;
+mod dns;
+mod http;
 pub mod inventory;
 mod logs;
+pub mod probe;
 mod rds;
+mod tls;
+mod websocket;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -31,6 +36,11 @@ pub enum Kind {
     LogGroup,
     CloudfrontDistribution,
     CloudformationStack,
+    Http,
+    HttpLatency,
+    Tls,
+    Websocket,
+    Dns,
 }
 
 impl Kind {
@@ -42,6 +52,11 @@ impl Kind {
         Kind::LogGroup,
         Kind::CloudfrontDistribution,
         Kind::CloudformationStack,
+        Kind::Http,
+        Kind::HttpLatency,
+        Kind::Tls,
+        Kind::Websocket,
+        Kind::Dns,
     ];
 
     /// The word used in checklist files.
@@ -54,6 +69,11 @@ impl Kind {
             Kind::LogGroup => "log_group",
             Kind::CloudfrontDistribution => "cloudfront_distribution",
             Kind::CloudformationStack => "cloudformation_stack",
+            Kind::Http => "http",
+            Kind::HttpLatency => "http_latency",
+            Kind::Tls => "tls",
+            Kind::Websocket => "websocket",
+            Kind::Dns => "dns",
         }
     }
 
@@ -71,6 +91,11 @@ impl Kind {
             Kind::LogGroup => logs::LOG_GROUP_FIELDS,
             Kind::CloudfrontDistribution => cloudfront::DISTRIBUTION_FIELDS,
             Kind::CloudformationStack => cloudformation::STACK_FIELDS,
+            Kind::Http => http::HTTP_FIELDS,
+            Kind::HttpLatency => http::LATENCY_FIELDS,
+            Kind::Tls => tls::TLS_FIELDS,
+            Kind::Websocket => websocket::WEBSOCKET_FIELDS,
+            Kind::Dns => dns::DNS_FIELDS,
         }
     }
 
@@ -84,6 +109,9 @@ impl Kind {
             Kind::LogGroup => "log_group_name",
             Kind::CloudfrontDistribution => "aliases",
             Kind::CloudformationStack => "stack_name",
+            Kind::Http | Kind::HttpLatency | Kind::Websocket => "url",
+            Kind::Tls => "endpoint",
+            Kind::Dns => "name",
         }
     }
 
@@ -91,6 +119,11 @@ impl Kind {
     pub fn key_doc(self) -> &'static str {
         match self {
             Kind::CloudfrontDistribution => "domain name (one of its aliases)",
+            Kind::Http => "URL, or {url, method, headers, follow_redirects, cors}",
+            Kind::HttpLatency => "{url, requests, timeout_ms}",
+            Kind::Tls => "host:port, or an https:// or wss:// URL",
+            Kind::Websocket => "ws:// or wss:// URL, or {url, headers}",
+            Kind::Dns => "name, or {name, type}",
             _ => self.key_field(),
         }
     }
@@ -108,7 +141,47 @@ impl Kind {
     /// Whether the selector says what to probe (kept as the check's `target`) rather than which
     /// resources of a listing to pick.
     pub fn probes(self) -> bool {
-        false
+        matches!(
+            self,
+            Kind::Http | Kind::HttpLatency | Kind::Tls | Kind::Websocket | Kind::Dns
+        )
+    }
+
+    /// Problems with a probe target, found when the checklist loads: its shape, and what the
+    /// expectations need from it. A list of targets is checked element by element.
+    pub fn check_target(
+        self,
+        target: &Json,
+        expect: &[(String, Matcher)],
+    ) -> Vec<probe::TargetProblem> {
+        let targets: Vec<(Option<usize>, &Json)> = match target {
+            Json::Array(items) if items.is_empty() => {
+                return vec![probe::TargetProblem::new("a list of targets needs one at least")];
+            }
+            Json::Array(items) => items.iter().enumerate().map(|(i, t)| (Some(i), t)).collect(),
+            one => vec![(None, one)],
+        };
+        let mut problems = Vec::new();
+        for (index, target) in targets {
+            let checked = match self {
+                Kind::Http => http::http_target(target).and_then(|t| http::check_http(&t, expect)),
+                Kind::HttpLatency => http::latency_target(target).map(drop),
+                Kind::Tls => tls::tls_target(target).map(drop),
+                Kind::Websocket => websocket::websocket_target(target).map(drop),
+                Kind::Dns => dns::dns_target(target).map(drop),
+                _ => Ok(()),
+            };
+            if let Err(mut problem) = checked {
+                if target.is_array() {
+                    problem = probe::TargetProblem::new("a target inside a list is not a list");
+                }
+                problems.push(match index {
+                    Some(i) => problem.under(i),
+                    None => problem,
+                });
+            }
+        }
+        problems
     }
 
     /// The listing that holds every resource of this kind.
@@ -121,6 +194,10 @@ impl Kind {
             Kind::LogGroup => Listing::LogGroups,
             Kind::CloudfrontDistribution => Listing::Distributions,
             Kind::CloudformationStack => Listing::Stacks,
+            // A probing kind has no listing: its checks always carry a target, probed instead.
+            Kind::Http | Kind::HttpLatency | Kind::Tls | Kind::Websocket | Kind::Dns => {
+                Listing::Probe(self, Json::Null.to_string())
+            }
         }
     }
 
@@ -138,17 +215,25 @@ impl Kind {
     }
 }
 
-/// Probes the target of a kind whose selector names what to probe rather than what to pick
-/// from a listing. No kind probes yet; the hook is where HTTP, DNS and database checks plug in.
+/// Probes one target of a kind whose selector names what to probe rather than what to pick
+/// from a listing; every resource returned is selected.
 pub async fn probe(
     kind: Kind,
     target: &Json,
-    _inventory: &Inventory,
+    inventory: &Inventory,
 ) -> Result<Vec<Json>, FetchError> {
-    Err(FetchError::new(
-        kind.name(),
-        format!("no probe for target {target}"),
-    ))
+    let network = inventory.network().await?;
+    match kind {
+        Kind::Http => http::probe_http(network, target).await,
+        Kind::HttpLatency => http::probe_latency(network, target).await,
+        Kind::Tls => tls::probe_tls(network, target).await,
+        Kind::Websocket => websocket::probe_websocket(network, target).await,
+        Kind::Dns => dns::probe_dns(network, target).await,
+        _ => Err(FetchError::new(
+            kind.name(),
+            format!("no probe for target {target}"),
+        )),
+    }
 }
 
 /// How one item ended.

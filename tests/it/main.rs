@@ -4,5 +4,6 @@
 mod bundled;
 mod harness;
 mod lint;
+mod probes;
 mod run_aws;
 mod state;

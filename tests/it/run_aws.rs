@@ -6,15 +6,22 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use crate::harness::{StandIn, closed_port_url, comparison, item, outcome, run};
+use crate::harness::{
+    StandIn, WebStandIn, closed_port_url, closed_probe_args, comparison, item, outcome, run,
+};
 
+/// Runs a phase of the bundled checklist, its probe checks aimed at a compliant web stand-in.
 fn run_phase(standin_url: &str, phase: &str) -> (i32, serde_json::Value) {
+    let web = WebStandIn::start();
+    run_phase_with(standin_url, phase, &web.args("compliant"))
+}
+
+/// Runs a phase of the bundled checklist with `probe_args` aiming its probes (at loopback).
+fn run_phase_with(standin_url: &str, phase: &str, probe_args: &[String]) -> (i32, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
-    let result = run(
-        dir.path(),
-        standin_url,
-        &["run", "--phase", phase, "--format", "json"],
-    );
+    let mut args = vec!["run", "--phase", phase, "--format", "json"];
+    args.extend(probe_args.iter().map(String::as_str));
+    let result = run(dir.path(), standin_url, &args);
     (result.code, result.json())
 }
 
@@ -149,8 +156,12 @@ fn the_seeded_gaps_fail_with_evidence_and_the_rest_passes() {
 #[test]
 fn the_table_shows_sections_evidence_and_a_summary() {
     let standin = StandIn::start("gaps");
+    let web = WebStandIn::start();
     let dir = tempfile::tempdir().unwrap();
-    let result = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
+    let mut args = vec!["run", "--phase", "pre-deploy"];
+    let probe_args = web.args("compliant");
+    args.extend(probe_args.iter().map(String::as_str));
+    let result = run(dir.path(), &standin.url, &args);
     assert_eq!(result.code, 1, "{}", result.stderr);
     let out = &result.stdout;
     for expected in [
@@ -215,7 +226,7 @@ fn each_listing_is_requested_once_per_run_whatever_the_number_of_items() {
 
 #[test]
 fn an_unreachable_endpoint_is_an_error_for_every_automated_item_never_a_pass() {
-    let (code, report) = run_phase(&closed_port_url(), "pre-deploy");
+    let (code, report) = run_phase_with(&closed_port_url(), "pre-deploy", &closed_probe_args());
     assert_eq!(code, 3, "could not verify");
     let automated: Vec<&serde_json::Value> = report["items"]
         .as_array()
@@ -405,12 +416,11 @@ fn sign_offs_and_approvals_show_in_runs_of_the_bundled_checklist() {
     );
     assert_eq!(approved.code, 0, "{}", approved.stderr);
 
-    let report = run(
-        d,
-        &standin.url,
-        &["run", "--phase", "pre-deploy", "--format", "json"],
-    )
-    .json();
+    let web = WebStandIn::start();
+    let mut args = vec!["run", "--phase", "pre-deploy", "--format", "json"];
+    let probe_args = web.args("compliant");
+    args.extend(probe_args.iter().map(String::as_str));
+    let report = run(d, &standin.url, &args).json();
     assert_eq!(outcome(&report, "code-freeze-implemented"), "SIGNED");
     let approvals = report["approvals"].as_array().unwrap();
     let security = approvals
