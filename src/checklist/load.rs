@@ -606,7 +606,13 @@ impl Context<'_> {
                     .at
                     .iter()
                     .fold(selector_path.clone(), |path, step| path.join(step.clone()));
-                self.problem(&at, format!("{}: {}", kind.name(), problem.message));
+                let message = format!("{}: {}", kind.name(), problem.message);
+                // A misspelt key, or a whole mapping that lacks one, is shown at a key's name.
+                if problem.key || (problem.at.is_empty() && target.is_object()) {
+                    self.key_problem(&at, message);
+                } else {
+                    self.problem(&at, message);
+                }
             }
             if !problems.is_empty() {
                 return None;

@@ -63,7 +63,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
 /// The probe options of the command line; a bad `--dns-server` or `--ca-cert` stops the run.
 fn probe_options(args: &RunArgs) -> anyhow::Result<ProbeOptions> {
     let dns_server = match &args.dns_server {
-        Some(text) => Some(parse_dns_server(text).map_err(|e| anyhow::anyhow!("--dns-server: {e}"))?),
+        Some(text) => {
+            Some(parse_dns_server(text).map_err(|e| anyhow::anyhow!("--dns-server: {e}"))?)
+        }
         None => None,
     };
     let mut ca_certs = Vec::new();
@@ -74,7 +76,10 @@ fn probe_options(args: &RunArgs) -> anyhow::Result<ProbeOptions> {
         };
         ca_certs = read().with_context(|| format!("--ca-cert {}", path.display()))?;
         if ca_certs.is_empty() {
-            bail!("--ca-cert {}: no PEM certificate in the file", path.display());
+            bail!(
+                "--ca-cert {}: no PEM certificate in the file",
+                path.display()
+            );
         }
     }
     Ok(ProbeOptions {

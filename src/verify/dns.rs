@@ -19,16 +19,28 @@ use crate::checklist::expect::{Field, field};
 
 pub const DNS_FIELDS: &[Field] = &[
     field("name", Text, "the name asked for"),
-    field("type", Text, "the record type asked for: A, AAAA, CNAME, TXT, MX, NS, CAA"),
+    field(
+        "type",
+        Text,
+        "the record type asked for: A, AAAA, CNAME, TXT, MX, NS, CAA",
+    ),
     field("response_code", Text, "NOERROR or NXDOMAIN"),
     field(
         "resolves",
         Bool,
         "derived: at least one record of the type came back (after CNAMEs)",
     ),
-    field("addresses", TextList, "the IPv4 and IPv6 addresses answered"),
+    field(
+        "addresses",
+        TextList,
+        "the IPv4 and IPv6 addresses answered",
+    ),
     field("cnames", TextList, "the CNAME chain followed, in order"),
-    field("records", TextList, "every record of the asked type, as text"),
+    field(
+        "records",
+        TextList,
+        "every record of the asked type, as text",
+    ),
     field("ttl", Number, "the smallest TTL of the answer, in seconds"),
 ];
 
@@ -71,7 +83,11 @@ pub fn dns_target(target: &Json) -> Parsed<DnsTarget> {
         });
     if !valid {
         let problem = TargetProblem::new(format!("`{name}` is not a domain name"));
-        return Err(if target.is_object() { problem.under("name") } else { problem });
+        return Err(if target.is_object() {
+            problem.under("name")
+        } else {
+            problem
+        });
     }
     Ok(DnsTarget {
         name: name.trim_end_matches('.').to_ascii_lowercase(),
@@ -90,10 +106,19 @@ pub async fn probe_dns(network: &Network, target: &Json) -> Result<Vec<Json>, Fe
     )
     .await;
     let answer = match lookup {
-        Err(_) => return Err(FetchError::new(call, "no answer within the probe timeout")),
+        Err(_) => {
+            let limit = network.timeout().as_secs_f64();
+            return Err(FetchError::new(call, format!("no answer within {limit} s")));
+        }
         Ok(Ok(lookup)) => lookup,
         Ok(Err(NetError::Dns(DnsError::NoRecordsFound(none)))) => {
-            return Ok(vec![resource(&target, none.response_code, Vec::new(), Vec::new(), None)]);
+            return Ok(vec![resource(
+                &target,
+                none.response_code,
+                Vec::new(),
+                Vec::new(),
+                None,
+            )]);
         }
         Ok(Err(err)) => return Err(FetchError::new(call, err.to_string())),
     };
@@ -110,7 +135,13 @@ pub async fn probe_dns(network: &Network, target: &Json) -> Result<Vec<Json>, Fe
             cnames.push(bare(&cname.0.to_string()));
         }
     }
-    Ok(vec![resource(&target, ResponseCode::NoError, cnames, records, ttl)])
+    Ok(vec![resource(
+        &target,
+        ResponseCode::NoError,
+        cnames,
+        records,
+        ttl,
+    )])
 }
 
 fn resource(
@@ -163,7 +194,10 @@ mod tests {
     #[test]
     fn targets_are_names_with_an_optional_type() {
         let t = dns_target(&json!("App.BarkBase.com.")).unwrap();
-        assert_eq!((t.name.as_str(), t.record_type), ("app.barkbase.com", RecordType::A));
+        assert_eq!(
+            (t.name.as_str(), t.record_type),
+            ("app.barkbase.com", RecordType::A)
+        );
         let t = dns_target(&json!({"name": "barkbase.com", "type": "txt"})).unwrap();
         assert_eq!(t.record_type, RecordType::TXT);
         let problem = dns_target(&json!({"name": "barkbase.com", "type": "SRV"})).unwrap_err();

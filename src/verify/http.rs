@@ -24,13 +24,21 @@ use crate::checklist::expect::{Field, Matcher, field};
 pub const HTTP_FIELDS: &[Field] = &[
     field("url", Text, "the URL requested (credentials hidden)"),
     field("method", Text, "the request's method"),
-    field("status", Number, "the status of the answer (after redirects, if followed)"),
+    field(
+        "status",
+        Number,
+        "the status of the answer (after redirects, if followed)",
+    ),
     field(
         "headers",
         TextMap,
         "the answer's headers by lowercase name, like headers.content-type",
     ),
-    field("location", Text, "where the first answer redirects to, if it does"),
+    field(
+        "location",
+        Text,
+        "where the first answer redirects to, if it does",
+    ),
     field(
         "redirects_to_https",
         Bool,
@@ -38,8 +46,16 @@ pub const HTTP_FIELDS: &[Field] = &[
     ),
     field("redirects", Number, "how many redirects were followed"),
     field("final_url", Text, "the URL of the last answer"),
-    field("elapsed_ms", Number, "milliseconds from sending to the end of the body"),
-    field("body_bytes", Number, "the size of the body (counted up to 5 MiB)"),
+    field(
+        "elapsed_ms",
+        Number,
+        "milliseconds from sending to the end of the body",
+    ),
+    field(
+        "body_bytes",
+        Number,
+        "the size of the body (counted up to 5 MiB)",
+    ),
     field(
         "hsts_max_age",
         Number,
@@ -77,7 +93,11 @@ pub const HTTP_FIELDS: &[Field] = &[
         Bool,
         "Access-Control-Allow-Credentials: true answered to the foreign origin",
     ),
-    field("cors.foreign.status", Number, "the status of that preflight"),
+    field(
+        "cors.foreign.status",
+        Number,
+        "the status of that preflight",
+    ),
 ];
 
 pub const LATENCY_FIELDS: &[Field] = &[
@@ -89,14 +109,26 @@ pub const LATENCY_FIELDS: &[Field] = &[
         Number,
         "requests not answered in time, not answered at all, or answered 4xx/5xx",
     ),
-    field("timeouts", Number, "requests not answered within timeout_ms"),
-    field("average_ms", Number, "mean milliseconds (a timeout counts as timeout_ms)"),
+    field(
+        "timeouts",
+        Number,
+        "requests not answered within timeout_ms",
+    ),
+    field(
+        "average_ms",
+        Number,
+        "mean milliseconds (a timeout counts as timeout_ms)",
+    ),
     field("p50_ms", Number, "median milliseconds"),
     field("p95_ms", Number, "95th percentile, nearest rank"),
     field("p99_ms", Number, "99th percentile, nearest rank"),
     field("min_ms", Number, "fastest answer"),
     field("max_ms", Number, "slowest answer"),
-    field("first_error", Text, "what went wrong first, if anything did"),
+    field(
+        "first_error",
+        Text,
+        "what went wrong first, if anything did",
+    ),
 ];
 
 /// Redirects followed before giving up.
@@ -141,13 +173,18 @@ pub fn http_target(target: &Json) -> Parsed<HttpTarget> {
             map,
             &["url", "method", "headers", "follow_redirects", "cors"],
         )?,
-        _ => return Err(TargetProblem::new("`http` takes a URL or a mapping with `url`")),
+        _ => {
+            return Err(TargetProblem::new(
+                "`http` takes a URL or a mapping with `url`",
+            ));
+        }
     };
     let url = url_of(map.required_text("url")?).map_err(|p| p.under("url"))?;
     let method = match map.text("method")? {
         None => Method::GET,
-        Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-            .map_err(|_| TargetProblem::new(format!("`{m}` is not an HTTP method")).under("method"))?,
+        Some(m) => Method::from_bytes(m.to_ascii_uppercase().as_bytes()).map_err(|_| {
+            TargetProblem::new(format!("`{m}` is not an HTTP method")).under("method")
+        })?,
     };
     let cors = match map.mapping("cors")? {
         None => None,
@@ -257,7 +294,10 @@ pub async fn probe_http(network: &Network, target: &Json) -> Result<Vec<Json>, F
                 if redirects == MAX_REDIRECTS {
                     return Err(FetchError::new(
                         call,
-                        format!("more than {MAX_REDIRECTS} redirects (last to {})", display_url(&next)),
+                        format!(
+                            "more than {MAX_REDIRECTS} redirects (last to {})",
+                            display_url(&next)
+                        ),
                     ));
                 }
                 redirects += 1;
@@ -395,7 +435,11 @@ fn shown_header(name: &HeaderName, value: &HeaderValue) -> String {
     let mut parts = text.split(';');
     let pair = parts.next().unwrap_or_default();
     let (cookie, value) = pair.split_once('=').unwrap_or((pair, ""));
-    let mut shown = format!("{}=<{} characters hidden>", cookie.trim(), value.trim().len());
+    let mut shown = format!(
+        "{}=<{} characters hidden>",
+        cookie.trim(),
+        value.trim().len()
+    );
     for attribute in parts {
         shown.push(';');
         shown.push_str(attribute);
@@ -457,9 +501,9 @@ pub fn latency_target(target: &Json) -> Parsed<LatencyTarget> {
     let requests = map
         .number("requests", 1, MAX_REQUESTS)?
         .ok_or_else(|| TargetProblem::new("the target needs `requests` (how many to time)"))?;
-    let timeout_ms = map
-        .number("timeout_ms", 1, 60_000)?
-        .ok_or_else(|| TargetProblem::new("the target needs `timeout_ms` (the most one request may take)"))?;
+    let timeout_ms = map.number("timeout_ms", 1, 60_000)?.ok_or_else(|| {
+        TargetProblem::new("the target needs `timeout_ms` (the most one request may take)")
+    })?;
     if requests * timeout_ms > MAX_LATENCY_BUDGET_MS {
         return Err(TargetProblem::new(format!(
             "{requests} requests of up to {timeout_ms} ms could take {} s; keep requests × \
@@ -622,13 +666,23 @@ mod tests {
         let bad = http_target(&json!({"url": "ftp://x"})).unwrap_err();
         assert_eq!(bad.at, vec!["url".into()]);
         let typo = http_target(&json!({"url": "https://x", "folow_redirects": false})).unwrap_err();
-        assert!(typo.message.contains("did you mean `follow_redirects`?"), "{}", typo.message);
+        assert!(
+            typo.message.contains("did you mean `follow_redirects`?"),
+            "{}",
+            typo.message
+        );
         let cors = http_target(&json!({"url": "https://x", "cors": {}})).unwrap_err();
         assert_eq!(cors.at, vec!["cors".into()]);
-        let budget = latency_target(&json!({"url": "https://x", "requests": 500, "timeout_ms": 60000}))
-            .unwrap_err();
-        assert!(budget.message.contains("within 300 s"), "{}", budget.message);
-        let numeric_text = latency_target(&json!({"url": "https://x", "requests": "20", "timeout_ms": "5000"}));
+        let budget =
+            latency_target(&json!({"url": "https://x", "requests": 500, "timeout_ms": 60000}))
+                .unwrap_err();
+        assert!(
+            budget.message.contains("within 300 s"),
+            "{}",
+            budget.message
+        );
+        let numeric_text =
+            latency_target(&json!({"url": "https://x", "requests": "20", "timeout_ms": "5000"}));
         assert_eq!(numeric_text.unwrap().requests, 20);
     }
 }

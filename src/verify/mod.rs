@@ -156,9 +156,15 @@ impl Kind {
     ) -> Vec<probe::TargetProblem> {
         let targets: Vec<(Option<usize>, &Json)> = match target {
             Json::Array(items) if items.is_empty() => {
-                return vec![probe::TargetProblem::new("a list of targets needs one at least")];
+                return vec![probe::TargetProblem::new(
+                    "a list of targets needs one at least",
+                )];
             }
-            Json::Array(items) => items.iter().enumerate().map(|(i, t)| (Some(i), t)).collect(),
+            Json::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (Some(i), t))
+                .collect(),
             one => vec![(None, one)],
         };
         let mut problems = Vec::new();

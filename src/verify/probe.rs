@@ -85,7 +85,12 @@ impl Network {
         let roots = Arc::new(roots);
 
         let names = Arc::new(match options.dns_server {
-            Some(server) => Names::Server(dns_resolver(Some(server), options.timeout)?),
+            Some(server) => Names::Server {
+                resolver: Box::new(dns_resolver(Some(server), options.timeout)?),
+                server,
+                // Within the connection's own timeout, so a silent server is named as such.
+                budget: options.timeout * 2 / 3,
+            },
             None => Names::System,
         });
 
@@ -141,9 +146,7 @@ impl Network {
     pub async fn records(&self) -> Result<&TokioResolver, FetchError> {
         let resolver = self
             .records
-            .get_or_init(|| async {
-                dns_resolver(self.options.dns_server, self.options.timeout)
-            })
+            .get_or_init(|| async { dns_resolver(self.options.dns_server, self.options.timeout) })
             .await;
         resolver.as_ref().map_err(Clone::clone)
     }
@@ -159,7 +162,10 @@ impl Network {
 }
 
 /// A hickory resolver asking `server`, or the servers of the system's configuration.
-fn dns_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioResolver, FetchError> {
+fn dns_resolver(
+    server: Option<SocketAddr>,
+    timeout: Duration,
+) -> Result<TokioResolver, FetchError> {
     let mut builder = match server {
         Some(server) => {
             let mut name_server = NameServerConfig::udp_and_tcp(server.ip());
@@ -170,13 +176,16 @@ fn dns_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioRe
             TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
         }
         None => TokioResolver::builder_tokio().map_err(|e| {
-            FetchError::new("DNS set-up", format!("cannot read the system resolver: {e}"))
+            FetchError::new(
+                "DNS set-up",
+                format!("cannot read the system resolver: {e}"),
+            )
         })?,
     };
     let options = builder.options_mut();
-    // A probe asks DNS, not /etc/hosts; two tries within the probe timeout.
+    // A probe asks DNS, not /etc/hosts; the callers bound the whole lookup by the probe timeout.
     options.use_hosts_file = ResolveHosts::Never;
-    options.timeout = (timeout / 2).max(Duration::from_millis(250));
+    options.timeout = (timeout / 3).max(Duration::from_millis(200));
     options.attempts = 2;
     builder
         .build()
@@ -187,8 +196,12 @@ fn dns_resolver(server: Option<SocketAddr>, timeout: Duration) -> Result<TokioRe
 enum Names {
     /// getaddrinfo, as every other program on the machine.
     System,
-    /// Only the `--dns-server`.
-    Server(TokioResolver),
+    /// Only the `--dns-server`, for at most `budget` a name.
+    Server {
+        resolver: Box<TokioResolver>,
+        server: SocketAddr,
+        budget: Duration,
+    },
 }
 
 impl Names {
@@ -203,12 +216,22 @@ impl Names {
                 .map_err(|e| format!("cannot resolve {host}: {e}"))?
                 .map(|a| a.ip())
                 .collect(),
-            Names::Server(resolver) => resolver
-                .lookup_ip(fqdn(host))
-                .await
-                .map_err(|e| format!("cannot resolve {host}: {e}"))?
-                .iter()
-                .collect(),
+            Names::Server {
+                resolver,
+                server,
+                budget,
+            } => match tokio::time::timeout(*budget, resolver.lookup_ip(fqdn(host))).await {
+                Ok(found) => found
+                    .map_err(|e| format!("cannot resolve {host}: {e}"))?
+                    .iter()
+                    .collect(),
+                Err(_) => {
+                    return Err(format!(
+                        "cannot resolve {host}: the DNS server {server} did not answer within {} s",
+                        budget.as_secs_f64()
+                    ));
+                }
+            },
         };
         if found.is_empty() {
             return Err(format!("{host} has no address"));
@@ -279,7 +302,11 @@ pub fn display_url(url: &Url) -> String {
                 let secret = SECRET_WORDS
                     .iter()
                     .any(|w| k.to_ascii_lowercase().contains(w));
-                let v = if secret { "****".to_string() } else { v.into_owned() };
+                let v = if secret {
+                    "****".to_string()
+                } else {
+                    v.into_owned()
+                };
                 (k.into_owned(), v)
             })
             .collect();
@@ -308,6 +335,8 @@ const SECRET_WORDS: &[&str] = &[
 pub struct TargetProblem {
     pub at: Vec<Step>,
     pub message: String,
+    /// The problem is the key at `at` itself (a misspelt key), not its value.
+    pub key: bool,
 }
 
 impl TargetProblem {
@@ -315,7 +344,13 @@ impl TargetProblem {
         TargetProblem {
             at: Vec::new(),
             message: message.into(),
+            key: false,
         }
+    }
+
+    fn about_key(mut self) -> TargetProblem {
+        self.key = true;
+        self
     }
 
     pub fn under(mut self, step: impl Into<Step>) -> TargetProblem {
@@ -342,7 +377,8 @@ impl<'a> TargetMap<'a> {
                     "unknown key `{key}`{hint} (keys: {})",
                     known.join(", ")
                 ))
-                .under(key.as_str()));
+                .under(key.as_str())
+                .about_key());
             }
         }
         Ok(TargetMap { map })
@@ -375,10 +411,10 @@ impl<'a> TargetMap<'a> {
         };
         match value {
             Some(n) if (min..=max).contains(&n) => Ok(Some(n)),
-            _ => Err(TargetProblem::new(format!(
-                "`{key}` is a whole number from {min} to {max}"
-            ))
-            .under(key)),
+            _ => Err(
+                TargetProblem::new(format!("`{key}` is a whole number from {min} to {max}"))
+                    .under(key),
+            ),
         }
     }
 
@@ -397,7 +433,9 @@ impl<'a> TargetMap<'a> {
             return Ok(Vec::new());
         };
         let Json::Object(map) = value else {
-            return Err(TargetProblem::new(format!("`{key}` maps header names to values")).under(key));
+            return Err(
+                TargetProblem::new(format!("`{key}` maps header names to values")).under(key),
+            );
         };
         let mut out = Vec::new();
         for (name, value) in map {
@@ -414,9 +452,11 @@ impl<'a> TargetMap<'a> {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
                 || reqwest::header::HeaderValue::from_str(&text).is_err()
             {
-                return Err(TargetProblem::new(format!("`{name}` is not a valid HTTP header"))
-                    .under(name.as_str())
-                    .under(key));
+                return Err(
+                    TargetProblem::new(format!("`{name}` is not a valid HTTP header"))
+                        .under(name.as_str())
+                        .under(key),
+                );
             }
             out.push((name.clone(), text));
         }
@@ -469,7 +509,10 @@ mod tests {
             parse_dns_server("[::1]:5353").unwrap(),
             "[::1]:5353".parse().unwrap()
         );
-        assert_eq!(parse_dns_server("::1").unwrap(), "[::1]:53".parse().unwrap());
+        assert_eq!(
+            parse_dns_server("::1").unwrap(),
+            "[::1]:53".parse().unwrap()
+        );
         assert!(parse_dns_server("dns.example:53").is_err());
     }
 

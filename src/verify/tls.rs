@@ -36,14 +36,22 @@ pub const TLS_FIELDS: &[Field] = &[
     field("address", Text, "the IP address connected to"),
     field("handshake", Bool, "a TLS 1.2 or 1.3 handshake succeeded"),
     field("handshake_error", Text, "why it did not"),
-    field("version", Text, "the version negotiated: TLSv1.2 or TLSv1.3"),
+    field(
+        "version",
+        Text,
+        "the version negotiated: TLSv1.2 or TLSv1.3",
+    ),
     field("cipher_suite", Text, "the cipher suite negotiated"),
     field(
         "certificate_trusted",
         Bool,
         "the chain leads to a trusted CA, is within its validity and names the host",
     ),
-    field("certificate_error", Text, "why the certificate is not trusted"),
+    field(
+        "certificate_error",
+        Text,
+        "why the certificate is not trusted",
+    ),
     field(
         "days_remaining",
         Number,
@@ -51,18 +59,38 @@ pub const TLS_FIELDS: &[Field] = &[
     ),
     field("not_before", Timestamp, "the certificate is valid from"),
     field("not_after", Timestamp, "the certificate is valid until"),
-    field("subject", Text, "the certificate's subject, like CN=app.barkbase.com"),
+    field(
+        "subject",
+        Text,
+        "the certificate's subject, like CN=app.barkbase.com",
+    ),
     field("common_name", Text, "the subject's CN"),
-    field("sans", TextList, "the subject alternative names: DNS names and IP addresses"),
+    field(
+        "sans",
+        TextList,
+        "the subject alternative names: DNS names and IP addresses",
+    ),
     field("issuer", Text, "the issuer's name"),
-    field("accepts_tls1_0", Bool, "a TLS 1.0 ClientHello was answered with a ServerHello"),
-    field("accepts_tls1_1", Bool, "a TLS 1.1 ClientHello was answered with a ServerHello"),
+    field(
+        "accepts_tls1_0",
+        Bool,
+        "a TLS 1.0 ClientHello was answered with a ServerHello",
+    ),
+    field(
+        "accepts_tls1_1",
+        Bool,
+        "a TLS 1.1 ClientHello was answered with a ServerHello",
+    ),
     field(
         "tls1_0_answer",
         Text,
         "what answered the TLS 1.0 ClientHello: an alert, a ServerHello, a closed connection",
     ),
-    field("tls1_1_answer", Text, "what answered the TLS 1.1 ClientHello"),
+    field(
+        "tls1_1_answer",
+        Text,
+        "what answered the TLS 1.1 ClientHello",
+    ),
 ];
 
 /// What a `tls` check connects to.
@@ -202,13 +230,20 @@ async fn connect_first(
     Err(FetchError::new(call, last))
 }
 
-async fn connect(network: &Network, address: SocketAddr, call: &str) -> Result<TcpStream, FetchError> {
+async fn connect(
+    network: &Network,
+    address: SocketAddr,
+    call: &str,
+) -> Result<TcpStream, FetchError> {
     match tokio::time::timeout(network.timeout(), TcpStream::connect(address)).await {
         Ok(Ok(stream)) => Ok(stream),
         Ok(Err(err)) => Err(FetchError::new(call, format!("{address}: {err}"))),
         Err(_) => Err(FetchError::new(
             call,
-            format!("{address}: no connection within {}", seconds(network.timeout())),
+            format!(
+                "{address}: no connection within {}",
+                seconds(network.timeout())
+            ),
         )),
     }
 }
@@ -296,9 +331,10 @@ impl Recording {
     fn new(network: &Network) -> Recording {
         let provider = network.provider().clone();
         // Building fails only without any trusted CA; every certificate is then untrusted.
-        let webpki = WebPkiServerVerifier::builder_with_provider(network.roots().clone(), provider.clone())
-            .build()
-            .ok();
+        let webpki =
+            WebPkiServerVerifier::builder_with_provider(network.roots().clone(), provider.clone())
+                .build()
+                .ok();
         Recording {
             webpki,
             algorithms: provider.signature_verification_algorithms,
@@ -325,7 +361,9 @@ impl ServerCertVerifier for Recording {
                 .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
-            None => Err("no CA certificate is trusted (none in the system store, no --ca-cert)".into()),
+            None => {
+                Err("no CA certificate is trusted (none in the system store, no --ca-cert)".into())
+            }
         };
         *self.verdict.lock().expect("verdict lock") = Some(verdict);
         Ok(ServerCertVerified::assertion())
@@ -380,7 +418,11 @@ impl std::fmt::Display for LegacyAnswer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             LegacyAnswer::ServerHello(v) => {
-                write!(f, "ServerHello {}", version_name(rustls::ProtocolVersion::from(*v)))
+                write!(
+                    f,
+                    "ServerHello {}",
+                    version_name(rustls::ProtocolVersion::from(*v))
+                )
             }
             LegacyAnswer::Alert(_, description) => {
                 let name = match description {
@@ -411,7 +453,11 @@ async fn legacy_handshake(
     let label = version_name(rustls::ProtocolVersion::from(version));
     let call = format!("{label} ClientHello to {}", target.endpoint());
     let mut stream = connect(network, address, &call).await?;
-    let sni = target.host.parse::<IpAddr>().is_err().then_some(target.host.as_str());
+    let sni = target
+        .host
+        .parse::<IpAddr>()
+        .is_err()
+        .then_some(target.host.as_str());
     let hello = legacy_client_hello(version, network.random::<32>(), sni);
     let exchange = async {
         stream.write_all(&hello).await?;
@@ -450,7 +496,9 @@ fn legacy_client_hello(version: u16, random: [u8; 32], sni: Option<&str>) -> Vec
         extensions.extend(name);
     }
     // supported_groups: x25519, secp256r1, secp384r1; ec_point_formats: uncompressed.
-    extensions.extend([0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
+    extensions.extend([
+        0x00, 0x0a, 0x00, 0x08, 0x00, 0x06, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18,
+    ]);
     extensions.extend([0x00, 0x0b, 0x00, 0x02, 0x01, 0x00]);
 
     let mut hello = Vec::new();
@@ -498,9 +546,13 @@ fn parse_legacy_answer(content_type: u8, body: &[u8]) -> io::Result<LegacyAnswer
     match (content_type, body) {
         (0x15, [level, description, ..]) => Ok(LegacyAnswer::Alert(*level, *description)),
         (0x16, [2, _, _, _, major, minor, ..]) => {
-            Ok(LegacyAnswer::ServerHello(u16::from_be_bytes([*major, *minor])))
+            Ok(LegacyAnswer::ServerHello(u16::from_be_bytes([
+                *major, *minor,
+            ])))
         }
-        (0x16, _) => Err(not_tls("the answer is a handshake record but not a ServerHello")),
+        (0x16, _) => Err(not_tls(
+            "the answer is a handshake record but not a ServerHello",
+        )),
         (other, _) => Err(not_tls(&format!(
             "the answer is not TLS (first byte 0x{other:02x})"
         ))),
@@ -522,7 +574,10 @@ mod tests {
         assert_eq!(body_len, hello.len() - 9);
         assert_eq!(&hello[9..11], &[0x03, 0x02], "offers TLS 1.1");
         let text = String::from_utf8_lossy(&hello);
-        assert!(text.contains("app.barkbase.com"), "SNI is sent for host names");
+        assert!(
+            text.contains("app.barkbase.com"),
+            "SNI is sent for host names"
+        );
         let bare = legacy_client_hello(LEGACY_TLS1_0, [7; 32], None);
         assert_eq!(&bare[9..11], &[0x03, 0x01]);
         assert_eq!(hello.len() - bare.len(), "app.barkbase.com".len() + 9);
@@ -537,10 +592,16 @@ mod tests {
         let hello = parse_legacy_answer(0x16, &[2, 0, 0, 70, 3, 1, 0]).unwrap();
         assert_eq!(hello, LegacyAnswer::ServerHello(0x0301));
         assert!(hello.accepted(LEGACY_TLS1_0));
-        assert!(hello.accepted(LEGACY_TLS1_1), "an older version is still legacy");
+        assert!(
+            hello.accepted(LEGACY_TLS1_1),
+            "an older version is still legacy"
+        );
         assert!(!LegacyAnswer::ServerHello(0x0303).accepted(LEGACY_TLS1_1));
         assert!(!LegacyAnswer::Closed.accepted(LEGACY_TLS1_0));
-        assert_eq!(LegacyAnswer::Alert(2, 70).to_string(), "alert protocol_version (70)");
+        assert_eq!(
+            LegacyAnswer::Alert(2, 70).to_string(),
+            "alert protocol_version (70)"
+        );
         assert!(parse_legacy_answer(b'H', b"TTP/1.1 400").is_err());
     }
 

@@ -28,10 +28,22 @@ pub const WEBSOCKET_FIELDS: &[Field] = &[
         Bool,
         "the handshake completed: 101 Switching Protocols with a valid Sec-WebSocket-Accept",
     ),
-    field("status", Number, "the status of the answer to the Upgrade request"),
-    field("accept_valid", Bool, "Sec-WebSocket-Accept matches the key sent"),
+    field(
+        "status",
+        Number,
+        "the status of the answer to the Upgrade request",
+    ),
+    field(
+        "accept_valid",
+        Bool,
+        "Sec-WebSocket-Accept matches the key sent",
+    ),
     field("protocol", Text, "the subprotocol the server chose, if any"),
-    field("elapsed_ms", Number, "milliseconds until the handshake's answer"),
+    field(
+        "elapsed_ms",
+        Number,
+        "milliseconds until the handshake's answer",
+    ),
 ];
 
 /// The GUID RFC 6455 appends to the key.
@@ -52,11 +64,19 @@ pub fn websocket_target(target: &Json) -> Parsed<WebSocketTarget> {
             let map = TargetMap::new(map, &["url", "headers"])?;
             (map.required_text("url")?, map.headers("headers")?)
         }
-        _ => return Err(TargetProblem::new("`websocket` takes a ws:// or wss:// URL")),
+        _ => {
+            return Err(TargetProblem::new(
+                "`websocket` takes a ws:// or wss:// URL",
+            ));
+        }
     };
     let url = super::probe::parse_url(url, &["ws", "wss"]).map_err(|m| {
         let problem = TargetProblem::new(m);
-        if target.is_object() { problem.under("url") } else { problem }
+        if target.is_object() {
+            problem.under("url")
+        } else {
+            problem
+        }
     })?;
     Ok(WebSocketTarget { url, headers })
 }
@@ -68,7 +88,11 @@ pub async fn probe_websocket(network: &Network, target: &Json) -> Result<Vec<Jso
     let call = format!("WebSocket handshake with {shown}");
     // The handshake is plain HTTP/1.1 (TLS for wss), so the HTTP client carries it.
     let mut http_url = target.url.clone();
-    let scheme = if target.url.scheme() == "wss" { "https" } else { "http" };
+    let scheme = if target.url.scheme() == "wss" {
+        "https"
+    } else {
+        "http"
+    };
     http_url
         .set_scheme(scheme)
         .map_err(|_| FetchError::new(&call, "cannot map the URL to HTTP"))?;

@@ -186,7 +186,10 @@ impl WebStandIn {
             }
         };
         assert!(
-            ready["dns_server"].as_str().unwrap().starts_with("127.0.0.1:"),
+            ready["dns_server"]
+                .as_str()
+                .unwrap()
+                .starts_with("127.0.0.1:"),
             "the web stand-in must be on loopback: {ready}"
         );
         WebStandIn {
@@ -213,7 +216,10 @@ impl WebStandIn {
     }
 
     pub fn dns_server(&self) -> String {
-        self.ready["dns_server"].as_str().expect("dns_server").to_string()
+        self.ready["dns_server"]
+            .as_str()
+            .expect("dns_server")
+            .to_string()
     }
 
     /// The `--var` flags that aim the bundled checklist's probes here, and `--ca-cert`.

@@ -17,7 +17,11 @@ fn run_phase(standin_url: &str, phase: &str) -> (i32, serde_json::Value) {
 }
 
 /// Runs a phase of the bundled checklist with `probe_args` aiming its probes (at loopback).
-fn run_phase_with(standin_url: &str, phase: &str, probe_args: &[String]) -> (i32, serde_json::Value) {
+fn run_phase_with(
+    standin_url: &str,
+    phase: &str,
+    probe_args: &[String],
+) -> (i32, serde_json::Value) {
     let dir = tempfile::tempdir().unwrap();
     let mut args = vec!["run", "--phase", phase, "--format", "json"];
     args.extend(probe_args.iter().map(String::as_str));
