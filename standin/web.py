@@ -58,6 +58,7 @@ GET  /status/N         answers status N
 GET  /redirect-loop    302 to itself
 GET  /ws               WebSocket: 101, echoes frames, answers Close
 GET  /ws-refuse        403, like an authorizer refusing the connection
+GET  /ws-wrong-accept  101 with a Sec-WebSocket-Accept that does not match the key
 GET  /_log             what this process saw: HTTP requests and DNS queries
 """
 
@@ -277,6 +278,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(302, b"", "text/plain", {"Location": "/redirect-loop"})
         if path == "/ws":
             return self.websocket()
+        if path == "/ws-wrong-accept":
+            return self.websocket(wrong_accept=True)
         if path == "/ws-refuse":
             return self.answer(403, b'{"message":"Forbidden"}')
         if path == "/_log":
@@ -310,13 +313,15 @@ class Handler(BaseHTTPRequestHandler):
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {}
 
-    def websocket(self):
+    def websocket(self, wrong_accept=False):
         key = self.headers.get("Sec-WebSocket-Key")
         if self.headers.get("Upgrade", "").lower() != "websocket" or not key:
             return self.answer(426, b'{"message":"Upgrade Required"}',
                                headers={"Upgrade": "websocket"})
         accept = base64.b64encode(hashlib.sha1(
             (key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").encode()).digest()).decode()
+        if wrong_accept:
+            accept = base64.b64encode(hashlib.sha1(key.encode()).digest()).decode()
         self.send_response(101)
         self.send_header("Upgrade", "websocket")
         self.send_header("Connection", "Upgrade")

@@ -210,6 +210,8 @@ pub async fn probe_tls(network: &Network, target: &Json) -> Result<Vec<Json>, Fe
 }
 
 /// A connection to the first address of the host that accepts one.
+// TODO: only that address is probed; an endpoint behind several (CloudFront edges) may differ
+// from one address to the next.
 async fn connect_first(
     network: &Network,
     target: &TlsTarget,
@@ -475,6 +477,8 @@ async fn legacy_handshake(
 
 /// A ClientHello offering only `version`: TLS 1.0/1.1 CBC suites, the renegotiation SCSV, SNI
 /// for host names, and the elliptic-curve extensions servers of that era expect.
+// TODO: a server that speaks TLS 1.0/1.1 only with suites not offered here (RC4, CAMELLIA,
+// SEED) reads as refusing it; those suites are what the era's clients offered least.
 fn legacy_client_hello(version: u16, random: [u8; 32], sni: Option<&str>) -> Vec<u8> {
     const SUITES: [u16; 10] = [
         0xc00a, 0xc009, // ECDHE-ECDSA with AES-256/128-CBC-SHA
