@@ -513,7 +513,7 @@ mod tests {
             parse_dns_server("::1").unwrap(),
             "[::1]:53".parse().unwrap()
         );
-        assert!(parse_dns_server("dns.example:53").is_err());
+        assert!(parse_dns_server("ns1.barkbase.com:53").is_err());
     }
 
     #[test]
