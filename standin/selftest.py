@@ -372,6 +372,39 @@ def run_checks(s: StandInProcess) -> None:
         else:
             raise AssertionError("accepted")
 
+    @check("faults: rewrite rules change moto's answer, which the SDK then parses")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "iam", "operation": "GetAccountSummary",
+            "rewrite": [{"pattern": "<key>AccountMFAEnabled</key>(\\s*)<value>0</value>",
+                         "replacement": "<key>AccountMFAEnabled</key>\\1<value>1</value>"}]}]})
+        summary = s.client("iam").get_account_summary()["SummaryMap"]
+        expect(summary["AccountMFAEnabled"] == 1, str(summary["AccountMFAEnabled"]))
+        s.control("DELETE", "/barkcheck/faults")
+        summary = s.client("iam").get_account_summary()["SummaryMap"]
+        expect(summary["AccountMFAEnabled"] == 0, "moto's own answer")
+        try:
+            s.control("POST", "/barkcheck/faults", {"rules": [{"rewrite": [{"pattern": "("}]}]})
+        except RuntimeError as error:
+            expect("400" in str(error), str(error))
+        else:
+            raise AssertionError("a rewrite without replacement was accepted")
+
+    @check("logs: the front server keeps Logs Insights query definitions, paginated")
+    def _():
+        seeded = logs.describe_query_definitions()["queryDefinitions"]
+        expect(len(seeded) == 3, json.dumps(seeded))
+        created = logs.put_query_definition(
+            name="selftest/one", queryString="fields @message", logGroupNames=["/x"]
+        )["queryDefinitionId"]
+        first = logs.describe_query_definitions(maxResults=2)
+        second = logs.describe_query_definitions(maxResults=2, nextToken=first["nextToken"])
+        expect(len(first["queryDefinitions"]) == 2, json.dumps(first["queryDefinitions"]))
+        expect(len(second["queryDefinitions"]) == 2 and "nextToken" not in second, "page 2")
+        only = logs.describe_query_definitions(queryDefinitionNamePrefix="selftest/")
+        expect([q["name"] for q in only["queryDefinitions"]] == ["selftest/one"], str(only))
+        expect(logs.delete_query_definition(queryDefinitionId=created)["success"], "delete")
+
     @check("requests: each AWS call logged once, with service and operation")
     def _():
         s.control("POST", "/barkcheck/requests/reset")
@@ -410,7 +443,7 @@ def run_checks(s: StandInProcess) -> None:
     @check("gaps: every gap is there")
     def _():
         summary = s.control("POST", "/barkcheck/seed?profile=gaps")
-        expect(len(summary["gaps"]) == 18, str(len(summary["gaps"])))
+        expect(len(summary["gaps"]) == 34, str(len(summary["gaps"])))
         db = rds.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"][0]
         expect(db["DBInstanceClass"] == "db.t4g.micro" and db["MultiAZ"] is False, "class/az")
         expect(db["BackupRetentionPeriod"] == 7 and db["MonitoringInterval"] == 0, "bk/mon")

@@ -370,12 +370,20 @@ def _normalize_rule(rule: dict) -> dict:
         "times",
         "delay_ms",
         "pass_through",
+        "rewrite",
     }
     if unknown:
         raise ValueError(f"unknown rule fields: {sorted(unknown)}")
     times = rule.get("times")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times is null or a positive integer")
+    rewrite = rule.get("rewrite") or []
+    if not isinstance(rewrite, list) or not all(
+        isinstance(r, dict) and set(r) == {"pattern", "replacement"} for r in rewrite
+    ):
+        raise ValueError('rewrite is a list of {"pattern": ..., "replacement": ...}')
+    for r in rewrite:
+        re.compile(r["pattern"])
     status = rule.get("status")
     return {
         "service": rule.get("service"),
@@ -385,7 +393,8 @@ def _normalize_rule(rule: dict) -> dict:
         "message": rule.get("message") or "fault injected by the barkcheck stand-in",
         "times": times,
         "delay_ms": int(rule.get("delay_ms") or 0),
-        "pass_through": bool(rule.get("pass_through", False)),
+        "pass_through": bool(rule.get("pass_through", False)) or bool(rewrite),
+        "rewrite": rewrite,
     }
 
 
@@ -439,6 +448,73 @@ def fault_response(request: AwsRequest, rule: dict) -> tuple[int, dict, bytes]:
     return status, headers, ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
 
 
+def _rewritten(data: bytes, rewrite: list[dict]) -> bytes:
+    """moto's answer with a rule's substitutions applied: how the stand-in shows a state moto
+    cannot hold (an unconfirmed e-mail subscription, a root user with MFA) in a real answer."""
+    text = data.decode("utf-8")
+    for r in rewrite:
+        text = re.sub(r["pattern"], r["replacement"], text)
+    return text.encode("utf-8")
+
+
+class QueryDefinitions:
+    """CloudWatch Logs Insights saved queries, which moto does not implement (it answers 500):
+    the front server keeps them and answers PutQueryDefinition, DescribeQueryDefinitions and
+    DeleteQueryDefinition itself, in the Logs JSON protocol, paginated like AWS (nextToken)."""
+
+    OPERATIONS = ("PutQueryDefinition", "DescribeQueryDefinitions", "DeleteQueryDefinition")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], list[dict]] = {}
+
+    def replace(self, region: str, definitions: list[dict]) -> None:
+        with self._lock:
+            self._items = {}
+            for d in definitions:
+                self._put(region, d)
+
+    def _put(self, region: str, d: dict) -> dict:
+        items = self._items.setdefault((region, "123456789012"), [])
+        query_id = d.get("queryDefinitionId") or str(uuid.uuid4())
+        items[:] = [i for i in items if i["queryDefinitionId"] != query_id]
+        item = {
+            "queryDefinitionId": query_id,
+            "name": d["name"],
+            "queryString": d["queryString"],
+            "logGroupNames": list(d.get("logGroupNames") or []),
+            "lastModified": int(time.time() * 1000),
+            "queryLanguage": d.get("queryLanguage", "CWLI"),
+        }
+        items.append(item)
+        return item
+
+    def answer(self, request: AwsRequest) -> tuple[int, dict, bytes]:
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError:
+            payload = {}
+        headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-requestid": str(uuid.uuid4())}
+        with self._lock:
+            items = self._items.setdefault((request.region, "123456789012"), [])
+            if request.operation == "PutQueryDefinition":
+                item = self._put(request.region, payload)
+                answer = {"queryDefinitionId": item["queryDefinitionId"]}
+            elif request.operation == "DeleteQueryDefinition":
+                before = len(items)
+                items[:] = [i for i in items if i["queryDefinitionId"] != payload.get("queryDefinitionId")]
+                answer = {"success": len(items) < before}
+            else:
+                prefix = payload.get("queryDefinitionNamePrefix") or ""
+                chosen = [i for i in items if i["name"].startswith(prefix)]
+                start = int(payload.get("nextToken") or 0)
+                size = int(payload.get("maxResults") or 1000)
+                answer = {"queryDefinitions": chosen[start : start + size]}
+                if start + size < len(chosen):
+                    answer["nextToken"] = str(start + size)
+        return 200, headers, json.dumps(answer).encode()
+
+
 # --- The front server -----------------------------------------------------------------------
 
 
@@ -452,6 +528,7 @@ class StandIn:
         self.moto_host, self.moto_port = host, moto_port
         self.moto_url = f"http://{host}:{moto_port}"
         self.faults = Faults()
+        self.query_definitions = QueryDefinitions()
         self.seed_lock = threading.Lock()
         handler = type("BoundHandler", (FrontHandler,), {"standin": self})
         self.front = ThreadingHTTPServer((HOST, port), handler)
@@ -477,7 +554,9 @@ class StandIn:
             if status != 200:
                 raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
             self.faults.reset_requests()
-            return seed.seed(self.moto_url, profile)
+            summary = seed.seed(self.moto_url, profile)
+            self.query_definitions.replace(seed.REGION, seed.query_definitions(profile))
+            return summary
 
     def call_moto(self, method, path, headers, body) -> tuple[int, list, bytes]:
         conn = http.client.HTTPConnection(self.moto_host, self.moto_port, timeout=120)
@@ -649,10 +728,16 @@ class FrontHandler(BaseHTTPRequestHandler):
         if request.protocol == "cbor":
             self._send(*self._cloudwatch_cbor(request))
             return
+        if request.service == "logs" and request.operation in QueryDefinitions.OPERATIONS:
+            self._send(*self.standin.query_definitions.answer(request))
+            return
         status, headers, data = self.standin.call_moto(
             self.command, self.path, self.headers.items(), body
         )
         head_length = next((v for k, v in headers if k.lower() == "content-length"), None)
+        if rule and rule["rewrite"]:
+            data = _rewritten(data, rule["rewrite"])
+            head_length = None
         LOG.debug("%s %s -> %s", request.service, request.operation, status)
         self._send(status, headers, data, head_length)
 
