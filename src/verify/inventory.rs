@@ -14,7 +14,10 @@ use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
 use super::aws::{self, AwsOptions};
-use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, rds};
+use super::{
+    Kind, budgets, cloudformation, cloudfront, cloudtrail, cloudwatch, config_recorder, iam, logs,
+    logs_insights, rds, rds_security, secrets, sns, vpc,
+};
 use crate::checklist::Check;
 use crate::checklist::expect::Matcher;
 
@@ -36,6 +39,29 @@ pub enum Listing {
     LogGroups,
     Distributions,
     Stacks,
+    SnsTopics,
+    SnsSubscriptions,
+    Secrets,
+    Trails,
+    ConfigRecorders,
+    /// The account id of the credentials (STS GetCallerIdentity).
+    AccountId,
+    Budgets,
+    IamAccountSummary,
+    Vpcs,
+    /// Subnets with their route tables.
+    Subnets,
+    SecurityGroups,
+    NatGateways,
+    VpcEndpoints,
+    FlowLogs,
+    DbSubnetGroups,
+    /// The parameter groups instances use, by name, without their parameters.
+    DbParameterGroups,
+    /// One parameter group's parameters, fetched only for the groups a check selects.
+    DbParameters(String),
+    RdsProxies,
+    QueryDefinitions,
     /// A probe of a target (kinds whose selector says what to probe), by its JSON text.
     Probe(Kind, String),
 }
@@ -112,8 +138,19 @@ impl Inventory {
                 .listing(Listing::Probe(check.kind, target.to_string()))
                 .await;
         }
-        if check.kind != Kind::CloudwatchDashboard {
-            return self.listing(check.kind.listing()).await;
+        match check.kind {
+            Kind::CloudwatchDashboard => {}
+            Kind::DbParameterGroup => return self.parameter_groups(check).await,
+            // Which instances use a group costs a DescribeDBInstances: only when asked.
+            Kind::SecurityGroup if reads(check, "db_instances") => {
+                let groups = self.listing(Listing::SecurityGroups).await?;
+                let instances = self.listing(Listing::RdsInstances).await?;
+                return Ok(Arc::new(vpc::with_db_instances(
+                    groups.to_vec(),
+                    &instances,
+                )));
+            }
+            _ => return self.listing(check.kind.listing()).await,
         }
         // Dashboards are listed by name; bodies are fetched only for the ones selected.
         let entries = self.listing(Listing::Dashboards).await?;
@@ -135,6 +172,30 @@ impl Inventory {
         Ok(Arc::new(out))
     }
 
+    /// The parameter groups a check selects, each with its parameters, which are fetched only
+    /// for those groups (an account has many, and each takes several pages).
+    async fn parameter_groups(&self, check: &Check) -> Fetched {
+        let groups = self.listing(Listing::DbParameterGroups).await?;
+        let by_group: Vec<(String, Matcher)> = check
+            .selector
+            .iter()
+            .filter(|(field, _)| field == "db_parameter_group_name" || field == "db_instances")
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for group in groups.iter().filter(|g| super::selects(&by_group, g)) {
+            let name = group["db_parameter_group_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            for mut found in self.listing(Listing::DbParameters(name)).await?.to_vec() {
+                found["db_instances"] = group["db_instances"].clone();
+                out.push(found);
+            }
+        }
+        Ok(Arc::new(out))
+    }
+
     /// A listing, fetched on first use and shared afterwards.
     pub async fn listing(&self, listing: Listing) -> Fetched {
         let cell = {
@@ -144,6 +205,13 @@ impl Inventory {
         cell.get_or_init(|| async { self.fetch(&listing).await.map(Arc::new) })
             .await
             .clone()
+    }
+
+    /// The account id of the credentials, asked of STS once per run.
+    async fn account_id(&self) -> Result<String, FetchError> {
+        let found = Box::pin(self.listing(Listing::AccountId)).await?;
+        let account = found.first().and_then(|a| a["account_id"].as_str());
+        Ok(account.unwrap_or_default().to_string())
     }
 
     async fn fetch(&self, listing: &Listing) -> Result<Vec<Json>, FetchError> {
@@ -172,7 +240,67 @@ impl Inventory {
             Listing::LogGroups => logs::log_groups(config).await,
             Listing::Distributions => cloudfront::distributions(&aws::global(config)).await,
             Listing::Stacks => cloudformation::stacks(config).await,
+            Listing::SnsSubscriptions => sns::subscriptions(config).await,
+            Listing::SnsTopics => {
+                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions)).await?;
+                sns::topics(config, &subscriptions).await
+            }
+            Listing::Secrets => secrets::secrets(config).await,
+            Listing::Trails => cloudtrail::trails(config).await,
+            Listing::ConfigRecorders => config_recorder::recorders(config).await,
+            Listing::AccountId => iam::account_id(config).await,
+            Listing::Budgets => {
+                let account = self.account_id().await?;
+                budgets::budgets(&aws::global(config), &account).await
+            }
+            Listing::IamAccountSummary => {
+                let account = self.account_id().await?;
+                iam::account_summary(&aws::global(config), &account).await
+            }
+            Listing::Vpcs => vpc::vpcs(config).await,
+            Listing::Subnets => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::subnets(config, &vpcs).await
+            }
+            Listing::SecurityGroups => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::security_groups(config, &vpcs).await
+            }
+            Listing::NatGateways => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
+                vpc::nat_gateways(config, &vpcs, &subnets).await
+            }
+            Listing::VpcEndpoints => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::vpc_endpoints(config, &vpcs).await
+            }
+            Listing::FlowLogs => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::flow_logs(config, &vpcs).await
+            }
+            Listing::DbSubnetGroups => {
+                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                rds_security::subnet_groups(config, &subnets, &instances).await
+            }
+            Listing::DbParameterGroups => {
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                Ok(rds_security::parameter_groups_in_use(&instances))
+            }
+            Listing::DbParameters(group) => rds_security::parameters(config, group).await,
+            Listing::RdsProxies => rds_security::proxies(config).await,
+            Listing::QueryDefinitions => logs_insights::query_definitions(config).await,
             Listing::Probe(..) => unreachable!("probes are fetched above"),
         }
     }
+}
+
+/// Whether a check's selector or expectations name `field`.
+fn reads(check: &Check, field: &str) -> bool {
+    check
+        .selector
+        .iter()
+        .chain(&check.expect)
+        .any(|(name, _)| name == field)
 }

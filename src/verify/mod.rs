@@ -7,12 +7,21 @@
 //! selector that matches nothing is a FAIL that says so: neither is ever a pass.
 
 pub mod aws;
+mod budgets;
 mod cloudformation;
 mod cloudfront;
+mod cloudtrail;
 mod cloudwatch;
+mod config_recorder;
+mod iam;
 pub mod inventory;
 mod logs;
+mod logs_insights;
 mod rds;
+mod rds_security;
+mod secrets;
+mod sns;
+mod vpc;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -31,6 +40,22 @@ pub enum Kind {
     LogGroup,
     CloudfrontDistribution,
     CloudformationStack,
+    SnsTopic,
+    SnsSubscription,
+    Secret,
+    CloudtrailTrail,
+    ConfigRecorder,
+    Budget,
+    IamAccount,
+    Subnet,
+    SecurityGroup,
+    NatGateway,
+    VpcEndpoint,
+    FlowLog,
+    DbSubnetGroup,
+    DbParameterGroup,
+    RdsProxy,
+    LogsQueryDefinition,
 }
 
 impl Kind {
@@ -42,6 +67,22 @@ impl Kind {
         Kind::LogGroup,
         Kind::CloudfrontDistribution,
         Kind::CloudformationStack,
+        Kind::SnsTopic,
+        Kind::SnsSubscription,
+        Kind::Secret,
+        Kind::CloudtrailTrail,
+        Kind::ConfigRecorder,
+        Kind::Budget,
+        Kind::IamAccount,
+        Kind::Subnet,
+        Kind::SecurityGroup,
+        Kind::NatGateway,
+        Kind::VpcEndpoint,
+        Kind::FlowLog,
+        Kind::DbSubnetGroup,
+        Kind::DbParameterGroup,
+        Kind::RdsProxy,
+        Kind::LogsQueryDefinition,
     ];
 
     /// The word used in checklist files.
@@ -54,6 +95,22 @@ impl Kind {
             Kind::LogGroup => "log_group",
             Kind::CloudfrontDistribution => "cloudfront_distribution",
             Kind::CloudformationStack => "cloudformation_stack",
+            Kind::SnsTopic => "sns_topic",
+            Kind::SnsSubscription => "sns_subscription",
+            Kind::Secret => "secret",
+            Kind::CloudtrailTrail => "cloudtrail_trail",
+            Kind::ConfigRecorder => "config_recorder",
+            Kind::Budget => "budget",
+            Kind::IamAccount => "iam_account",
+            Kind::Subnet => "subnet",
+            Kind::SecurityGroup => "security_group",
+            Kind::NatGateway => "nat_gateway",
+            Kind::VpcEndpoint => "vpc_endpoint",
+            Kind::FlowLog => "flow_log",
+            Kind::DbSubnetGroup => "db_subnet_group",
+            Kind::DbParameterGroup => "db_parameter_group",
+            Kind::RdsProxy => "rds_proxy",
+            Kind::LogsQueryDefinition => "logs_query_definition",
         }
     }
 
@@ -71,6 +128,22 @@ impl Kind {
             Kind::LogGroup => logs::LOG_GROUP_FIELDS,
             Kind::CloudfrontDistribution => cloudfront::DISTRIBUTION_FIELDS,
             Kind::CloudformationStack => cloudformation::STACK_FIELDS,
+            Kind::SnsTopic => sns::TOPIC_FIELDS,
+            Kind::SnsSubscription => sns::SUBSCRIPTION_FIELDS,
+            Kind::Secret => secrets::SECRET_FIELDS,
+            Kind::CloudtrailTrail => cloudtrail::TRAIL_FIELDS,
+            Kind::ConfigRecorder => config_recorder::RECORDER_FIELDS,
+            Kind::Budget => budgets::BUDGET_FIELDS,
+            Kind::IamAccount => iam::ACCOUNT_FIELDS,
+            Kind::Subnet => vpc::SUBNET_FIELDS,
+            Kind::SecurityGroup => vpc::SECURITY_GROUP_FIELDS,
+            Kind::NatGateway => vpc::NAT_GATEWAY_FIELDS,
+            Kind::VpcEndpoint => vpc::VPC_ENDPOINT_FIELDS,
+            Kind::FlowLog => vpc::FLOW_LOG_FIELDS,
+            Kind::DbSubnetGroup => rds_security::SUBNET_GROUP_FIELDS,
+            Kind::DbParameterGroup => rds_security::PARAMETER_GROUP_FIELDS,
+            Kind::RdsProxy => rds_security::PROXY_FIELDS,
+            Kind::LogsQueryDefinition => logs_insights::QUERY_DEFINITION_FIELDS,
         }
     }
 
@@ -84,6 +157,22 @@ impl Kind {
             Kind::LogGroup => "log_group_name",
             Kind::CloudfrontDistribution => "aliases",
             Kind::CloudformationStack => "stack_name",
+            Kind::SnsTopic => "topic_name",
+            Kind::SnsSubscription => "subscription_arn",
+            Kind::Secret => "name",
+            Kind::CloudtrailTrail => "name",
+            Kind::ConfigRecorder => "name",
+            Kind::Budget => "budget_name",
+            Kind::IamAccount => "account_id",
+            Kind::Subnet => "subnet_id",
+            Kind::SecurityGroup => "group_name",
+            Kind::NatGateway => "nat_gateway_id",
+            Kind::VpcEndpoint => "vpc_endpoint_id",
+            Kind::FlowLog => "flow_log_id",
+            Kind::DbSubnetGroup => "db_subnet_group_name",
+            Kind::DbParameterGroup => "db_parameter_group_name",
+            Kind::RdsProxy => "db_proxy_name",
+            Kind::LogsQueryDefinition => "name",
         }
     }
 
@@ -121,11 +210,37 @@ impl Kind {
             Kind::LogGroup => Listing::LogGroups,
             Kind::CloudfrontDistribution => Listing::Distributions,
             Kind::CloudformationStack => Listing::Stacks,
+            Kind::SnsTopic => Listing::SnsTopics,
+            Kind::SnsSubscription => Listing::SnsSubscriptions,
+            Kind::Secret => Listing::Secrets,
+            Kind::CloudtrailTrail => Listing::Trails,
+            Kind::ConfigRecorder => Listing::ConfigRecorders,
+            Kind::Budget => Listing::Budgets,
+            Kind::IamAccount => Listing::IamAccountSummary,
+            Kind::Subnet => Listing::Subnets,
+            Kind::SecurityGroup => Listing::SecurityGroups,
+            Kind::NatGateway => Listing::NatGateways,
+            Kind::VpcEndpoint => Listing::VpcEndpoints,
+            Kind::FlowLog => Listing::FlowLogs,
+            Kind::DbSubnetGroup => Listing::DbSubnetGroups,
+            Kind::DbParameterGroup => Listing::DbParameterGroups,
+            Kind::RdsProxy => Listing::RdsProxies,
+            Kind::LogsQueryDefinition => Listing::QueryDefinitions,
         }
     }
 
     /// A one-line label of a resource of this kind for evidence.
     fn label(self, resource: &Json) -> String {
+        // A pending subscription has no ARN to name it by.
+        if self == Kind::SnsSubscription {
+            let text = |k: &str| resource.get(k).map(expect::render).unwrap_or_default();
+            return format!(
+                "sns_subscription {} {} on {}",
+                text("protocol"),
+                text("endpoint"),
+                text("topic_name")
+            );
+        }
         let key = match self {
             Kind::CloudfrontDistribution => "id",
             _ => self.key_field(),

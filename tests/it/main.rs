@@ -5,4 +5,5 @@ mod bundled;
 mod harness;
 mod lint;
 mod run_aws;
+mod run_aws_security;
 mod state;
