@@ -249,6 +249,8 @@ impl Inventory {
             Listing::Trails => cloudtrail::trails(config).await,
             Listing::ConfigRecorders => config_recorder::recorders(config).await,
             Listing::AccountId => iam::account_id(config).await,
+            // TODO: China and GovCloud sign Budgets and IAM in their own partition's region, not
+            // us-east-1; aws::global pins us-east-1 for every partition.
             Listing::Budgets => {
                 let account = self.account_id().await?;
                 budgets::budgets(&aws::global(config), &account).await

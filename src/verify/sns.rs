@@ -69,6 +69,8 @@ pub const TOPIC_FIELDS: &[Field] = &[
 ];
 
 /// Every topic of the region, with its subscriptions from [`subscriptions`].
+// TODO: no GetTopicAttributes per topic, so no encryption (KmsMasterKeyId) or delivery-policy
+// fields; no checklist item asks for them, and they would cost one call per topic.
 pub async fn topics(config: &SdkConfig, subscriptions: &[Json]) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_sns::Client::new(config);
     let pages = client
