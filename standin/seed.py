@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import copy
+import io
 import json
 import os
 import sys
 import urllib.request
+import zipfile
 from dataclasses import dataclass
 from typing import Callable
 
@@ -325,6 +327,20 @@ CERTIFICATE = {
     "ValidationMethod": "DNS",
 }
 
+# Addresses that abused the API; the ACL's blocklist rule references the set.
+IP_SET = {
+    "Name": "barkbase-prod-blocklist",
+    "Scope": "CLOUDFRONT",
+    "IPAddressVersion": "IPV4",
+    "Addresses": ["198.51.100.0/24", "203.0.113.7/32"],
+    "Description": "Blocked sources",
+}
+
+
+def _visibility(name: str) -> dict:
+    return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": name}
+
+
 WEB_ACL = {
     "Name": "barkbase-prod-cloudfront",
     "Scope": "CLOUDFRONT",
@@ -359,6 +375,25 @@ WEB_ACL = {
                 (2, "AWSManagedRulesCommonRuleSet"),
             )
         ),
+        {
+            "Name": "blocked-ips",
+            "Priority": 3,
+            "Action": {"Block": {}},
+            "Statement": {"IPSetReferenceStatement": {"ARN": "${ip_set_arn}"}},
+            "VisibilityConfig": _visibility("blocked-ips"),
+        },
+        # BarkBase serves kennels in the US and Canada only.
+        {
+            "Name": "outside-served-countries",
+            "Priority": 4,
+            "Action": {"Block": {}},
+            "Statement": {
+                "NotStatement": {
+                    "Statement": {"GeoMatchStatement": {"CountryCodes": ["US", "CA"]}}
+                }
+            },
+            "VisibilityConfig": _visibility("outside-served-countries"),
+        },
     ],
     "VisibilityConfig": {
         "SampledRequestsEnabled": True,
@@ -368,6 +403,35 @@ WEB_ACL = {
 }
 
 FRONTEND_BUCKET = "barkbase-frontend-prod"
+UPLOAD_BUCKET = "barkbase-uploads-prod"
+ALL_PUBLIC_ACCESS_BLOCKED = {
+    "BlockPublicAcls": True,
+    "IgnorePublicAcls": True,
+    "BlockPublicPolicy": True,
+    "RestrictPublicBuckets": True,
+}
+# moto reports no default encryption for a new bucket (AWS applies AES256 since 2023), so every
+# bucket states its encryption explicitly.
+BUCKETS = [
+    {
+        "Bucket": FRONTEND_BUCKET,
+        "Encryption": {"SSEAlgorithm": "AES256"},
+        "PublicAccessBlock": ALL_PUBLIC_ACCESS_BLOCKED,
+        "Versioning": "Enabled",
+        # What `aws s3 sync dist/ s3://barkbase-frontend-prod` leaves behind.
+        "Objects": {
+            "index.html": ("text/html", b"<!doctype html><div id=root></div>"),
+            "assets/index-3f9a2c.js": ("application/javascript", b"console.log('barkbase')"),
+        },
+    },
+    {
+        "Bucket": UPLOAD_BUCKET,
+        "Encryption": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "${kms_key_arn}"},
+        "PublicAccessBlock": ALL_PUBLIC_ACCESS_BLOCKED,
+        "Versioning": "Enabled",
+        "Objects": {},
+    },
+]
 
 DISTRIBUTION = {
     "CallerReference": "barkbase-frontend-prod",
@@ -414,6 +478,181 @@ DISTRIBUTION = {
     "HttpVersion": "http2and3",
     "PriceClass": "PriceClass_100",
 }
+
+
+# One invalidation after the frontend upload, as `aws cloudfront create-invalidation` makes it.
+INVALIDATION_PATHS = ["/*"]
+
+LAMBDA_ROLE = {
+    "RoleName": "barkbase-lambda-prod",
+    "AssumeRolePolicyDocument": json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    ),
+}
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:barkbase/prod/{}-AbCdEf"
+# Every function reads its secrets through references; none holds a secret's value.
+LAMBDA_ENVIRONMENT = {
+    "STAGE": "prod",
+    "DB_NAME": "barkbase_prod",
+    "DB_SECRET_ARN": SECRET_ARN.format("db"),
+    "JWT_SECRET_ARN": SECRET_ARN.format("jwt"),
+    "ALLOWED_ORIGIN": "https://app.barkbase.com",
+}
+LAMBDA_VPC = {"SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"], "SecurityGroupIds": ["sg-0c1d"]}
+# The 55 functions of the document: the two APIs with log groups above, 50 more, the two
+# Cognito triggers and the WebSocket authorizer.
+LAMBDA_FUNCTIONS = [
+    "barkbase-auth-api-prod",
+    "barkbase-bookings-api-prod",
+    *(f"barkbase-fn-{n:02d}-prod" for n in range(1, 51)),
+    "barkbase-pre-signup-prod",
+    "barkbase-post-confirmation-prod",
+    "barkbase-ws-authorizer-prod",
+]
+LAMBDA_DEFAULTS = {
+    "Runtime": "nodejs20.x",
+    "Handler": "index.handler",
+    "Timeout": 30,
+    "MemorySize": 512,
+    "Environment": {"Variables": LAMBDA_ENVIRONMENT},
+    "VpcConfig": LAMBDA_VPC,
+    "TracingConfig": {"Mode": "Active"},
+}
+LAMBDA_ARN = "arn:aws:lambda:us-east-1:123456789012:function:{}"
+# How API Gateway names a Lambda it invokes.
+LAMBDA_INVOCATION = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{}/invocations"
+
+USER_POOL = {
+    "PoolName": "barkbase-prod-users",
+    "Policies": {
+        "PasswordPolicy": {
+            "MinimumLength": 12,
+            "RequireUppercase": True,
+            "RequireLowercase": True,
+            "RequireNumbers": True,
+            "RequireSymbols": True,
+            "TemporaryPasswordValidityDays": 3,
+        }
+    },
+    # moto's describe_user_pool ignores set_user_pool_mfa_config: MFA is set at creation.
+    "MfaConfiguration": "OPTIONAL",
+    "AutoVerifiedAttributes": ["email"],
+    "UsernameAttributes": ["email"],
+    "UserPoolAddOns": {"AdvancedSecurityMode": "ENFORCED"},
+    "DeletionProtection": "ACTIVE",
+    "LambdaConfig": {
+        "PreSignUp": LAMBDA_ARN.format("barkbase-pre-signup-prod"),
+        "PostConfirmation": LAMBDA_ARN.format("barkbase-post-confirmation-prod"),
+    },
+}
+# Threat protection's actions; moto has no risk configurations, the stand-in keeps them.
+RISK_CONFIGURATION = {
+    "AccountTakeoverRiskConfiguration": {
+        "Actions": {
+            "LowAction": {"Notify": False, "EventAction": "NO_ACTION"},
+            "MediumAction": {"Notify": True, "EventAction": "MFA_IF_CONFIGURED"},
+            "HighAction": {"Notify": True, "EventAction": "BLOCK"},
+        }
+    },
+    "CompromisedCredentialsRiskConfiguration": {"Actions": {"EventAction": "BLOCK"}},
+}
+
+# The REST API behind api.barkbase.com (the document's ApiName=BarkBaseAPI metrics, per-key
+# rate limits, API keys and request validation are REST API features).
+REST_API = {
+    "name": "BarkBaseAPI",
+    "description": "BarkBase production API",
+    "endpointConfiguration": {"types": ["REGIONAL"]},
+    "apiKeySource": "HEADER",
+}
+# path -> {method: settings}; "auth" is the Cognito user pool authorizer.
+REST_METHODS = {
+    "/auth/login": {"POST": {"auth": False}},
+    "/auth/register": {"POST": {"auth": False}},
+    "/auth/refresh": {"POST": {"auth": False}},
+    "/bookings": {"GET": {"auth": True}, "POST": {"auth": True}},
+    "/bookings/{bookingId}": {"GET": {"auth": True}, "PUT": {"auth": True}},
+    "/pets": {"GET": {"auth": True}, "POST": {"auth": True}},
+    "/partners/availability": {"GET": {"auth": False, "api_key": True}},
+}
+REQUEST_VALIDATOR = {
+    "name": "validate-body-and-params",
+    "validateRequestBody": True,
+    "validateRequestParameters": True,
+}
+REST_STAGE = "prod"
+ACCESS_LOG_GROUP_ARN = (
+    f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/apigateway/barkbase-prod-access"
+)
+# Stage-wide and per-method throttles: every /auth method gets 10 requests a second.
+REST_STAGE_PATCHES = [
+    {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": "1000"},
+    {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": "2000"},
+    {"op": "replace", "path": "/*/*/logging/loglevel", "value": "ERROR"},
+    {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"},
+    *(
+        {
+            "op": "replace",
+            "path": f"/{path.replace('/', '~1')}/POST/throttling/rateLimit",
+            "value": "10",
+        }
+        for path in ("/auth/login", "/auth/register", "/auth/refresh")
+    ),
+    {
+        "op": "replace",
+        "path": "/accessLogSettings/destinationArn",
+        "value": ACCESS_LOG_GROUP_ARN,
+    },
+    {"op": "replace", "path": "/accessLogSettings/format", "value": "$context.requestId"},
+    {"op": "replace", "path": "/tracingEnabled", "value": "true"},
+]
+USAGE_PLAN = {
+    "name": "barkbase-third-party",
+    "description": "Partners calling the availability API with an API key",
+    "throttle": {"rateLimit": 100, "burstLimit": 200},
+    "quota": {"limit": 1000000, "period": "MONTH"},
+}
+API_KEYS = [{"name": "partner-pawsitive-stays", "enabled": True}]
+
+# The WebSocket API behind ws.barkbase.com; moto's v2 update_stage answers 500, so the stage
+# is created with all its settings.
+WEBSOCKET_API = {
+    "Name": "barkbase-ws-prod",
+    "ProtocolType": "WEBSOCKET",
+    "RouteSelectionExpression": "$request.body.action",
+}
+WEBSOCKET_ROUTES = ["$connect", "$disconnect", "$default"]
+WEBSOCKET_STAGE = {
+    "StageName": "prod",
+    "DefaultRouteSettings": {
+        "ThrottlingRateLimit": 100,
+        "ThrottlingBurstLimit": 200,
+        "DetailedMetricsEnabled": True,
+        "LoggingLevel": "ERROR",
+    },
+}
+# API Gateway assigns a custom domain's endpoint; moto leaves it out of v2 domains unless told,
+# so the seed states the one AWS would assign.
+WEBSOCKET_DOMAIN_ENDPOINT = "d-ws7barkbase.execute-api.us-east-1.amazonaws.com"
+
+HOSTED_ZONE = "barkbase.com"
+# name -> where its alias points: the distribution, or the REST or WebSocket custom domain.
+DNS_ALIASES = {
+    "app.barkbase.com": "${distribution_domain}",
+    "api.barkbase.com": "${rest_domain_endpoint}",
+    "ws.barkbase.com": WEBSOCKET_DOMAIN_ENDPOINT,
+}
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+EXECUTE_API_ZONE_ID = "Z1UJRXOUMOOFQ8"  # us-east-1's regional API Gateway zone
 
 
 def _template(description: str, resources: dict, outputs: dict) -> dict:
@@ -470,9 +709,33 @@ def compliant() -> dict:
             "dashboard": {"DashboardName": DASHBOARD_NAME, "widgets": DASHBOARD_WIDGETS},
             "log_groups": LOG_GROUPS,
             "certificate": CERTIFICATE,
+            "ip_set": IP_SET,
             "web_acl": WEB_ACL,
-            "bucket": FRONTEND_BUCKET,
+            "buckets": BUCKETS,
             "distribution": DISTRIBUTION,
+            "invalidation_paths": INVALIDATION_PATHS,
+            "lambda_role": LAMBDA_ROLE,
+            "lambda_functions": {
+                name: copy.deepcopy(LAMBDA_DEFAULTS) for name in LAMBDA_FUNCTIONS
+            },
+            "user_pool": USER_POOL,
+            "risk_configuration": RISK_CONFIGURATION,
+            "rest_api": {
+                "api": REST_API,
+                "methods": REST_METHODS,
+                "validator": REQUEST_VALIDATOR,
+                "stage": REST_STAGE,
+                "stage_patches": REST_STAGE_PATCHES,
+                "usage_plan": USAGE_PLAN,
+                "api_keys": API_KEYS,
+            },
+            "websocket_api": {
+                "api": WEBSOCKET_API,
+                "routes": WEBSOCKET_ROUTES,
+                "authorized_routes": ["$connect"],
+                "stage": WEBSOCKET_STAGE,
+            },
+            "dns_aliases": DNS_ALIASES,
             "stacks": STACKS,
         }
     )
@@ -532,6 +795,44 @@ def _remove_stack(name: str) -> Callable[[dict], None]:
     return apply
 
 
+def _remove_rule(name: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        rules = profile["web_acl"]["Rules"]
+        rules[:] = [rule for rule in rules if rule["Name"] != name]
+
+    return apply
+
+
+def _override_rules(group: str, *rules: str) -> Callable[[dict], None]:
+    """Sets rules of a managed group to Count, as a team silencing false positives would."""
+
+    def apply(profile: dict) -> None:
+        rule = next(r for r in profile["web_acl"]["Rules"] if r["Name"] == group)
+        rule["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"] = [
+            {"Name": name, "ActionToUse": {"Count": {}}} for name in rules
+        ]
+
+    return apply
+
+
+def _audit_only(profile: dict) -> None:
+    profile["user_pool"]["UserPoolAddOns"] = {"AdvancedSecurityMode": "AUDIT"}
+    profile["risk_configuration"] = None
+
+
+def _unthrottle(path: str) -> Callable[[dict], None]:
+    def apply(profile: dict) -> None:
+        patches = profile["rest_api"]["stage_patches"]
+        key = f"/{path.replace('/', '~1')}/"
+        patches[:] = [p for p in patches if not p["path"].startswith(key)]
+
+    return apply
+
+
+def _bucket(profile: dict, name: str) -> dict:
+    return next(b for b in profile["buckets"] if b["Bucket"] == name)
+
+
 def _remove_dashboard_namespaces(*namespaces: str) -> Callable[[dict], None]:
     def apply(profile: dict) -> None:
         dashboard = profile["dashboard"]
@@ -578,6 +879,40 @@ GAPS = [
         _change("distribution", CustomErrorResponses=DROP)),
     Gap("cdk-bootstrap", "there is no CDKToolkit stack",
         _remove_stack("CDKToolkit")),
+    Gap("waf-sqli-missing", "the web ACL has no AWSManagedRulesSQLiRuleSet rule",
+        _remove_rule("AWSManagedRulesSQLiRuleSet")),
+    Gap("waf-xss-count-only", "the core rule set's cross-site scripting rules only count",
+        _override_rules("AWSManagedRulesCommonRuleSet", "CrossSiteScripting_BODY",
+                        "CrossSiteScripting_QUERYARGUMENTS")),
+    Gap("acm-no-wildcard", "the certificate covers app.barkbase.com, not *.barkbase.com",
+        _change("certificate", SubjectAlternativeNames=["app.barkbase.com"])),
+    Gap("dns-ws-missing", "there is no ws.barkbase.com record",
+        lambda p: p["dns_aliases"].pop("ws.barkbase.com")),
+    Gap("cognito-weak-passwords", "passwords need 6 characters and no symbols",
+        lambda p: _update(p["user_pool"]["Policies"]["PasswordPolicy"],
+                          {"MinimumLength": 6, "RequireSymbols": False})),
+    Gap("cognito-audit-only", "threat protection only audits, with no takeover actions",
+        _audit_only),
+    Gap("api-auth-register-unthrottled", "POST /auth/register gets the stage's 1000/s",
+        _unthrottle("/auth/register")),
+    Gap("api-pets-unvalidated", "POST /pets has no request validator",
+        lambda p: p["rest_api"]["methods"]["/pets"]["POST"].update(validate=False)),
+    Gap("ws-connect-unauthorized", "the WebSocket $connect route has no authorizer",
+        lambda p: p["websocket_api"].update(authorized_routes=[])),
+    Gap("ws-stage-unthrottled", "the WebSocket stage has no default throttle",
+        lambda p: _update(p["websocket_api"]["stage"]["DefaultRouteSettings"],
+                          {"ThrottlingRateLimit": DROP, "ThrottlingBurstLimit": DROP})),
+    Gap("lambda-functions-missing", "53 of the 55 functions are deployed",
+        lambda p: [p["lambda_functions"].pop(f"barkbase-fn-{n}-prod") for n in (49, 50)]),
+    Gap("lambda-plaintext-secret", "barkbase-auth-api-prod holds JWT_SECRET in plain text",
+        lambda p: p["lambda_functions"]["barkbase-auth-api-prod"]["Environment"]["Variables"]
+        .update(JWT_SECRET="not-a-real-secret-but-plain-text")),
+    Gap("s3-uploads-unencrypted", "barkbase-uploads-prod has no default encryption",
+        lambda p: _bucket(p, UPLOAD_BUCKET).pop("Encryption")),
+    Gap("s3-frontend-empty", "barkbase-frontend-prod has no index.html: assets not uploaded",
+        lambda p: _bucket(p, FRONTEND_BUCKET).update(Objects={})),
+    Gap("cloudfront-not-invalidated", "the distribution's cache was never invalidated",
+        lambda p: p.update(invalidation_paths=None)),
 ]
 
 
@@ -671,9 +1006,16 @@ class Seeder:
         self.dashboard(profile["dashboard"])
         self.log_groups(profile["log_groups"])
         self.certificate(profile["certificate"])
+        self.ip_set(profile["ip_set"])
         self.web_acl(profile["web_acl"])
-        self.bucket(profile["bucket"])
+        self.buckets(profile["buckets"])
         self.distribution(profile["distribution"])
+        self.invalidation(profile["invalidation_paths"])
+        self.lambda_functions(profile["lambda_role"], profile["lambda_functions"])
+        self.user_pool(profile["user_pool"], profile["risk_configuration"])
+        self.rest_api(profile["rest_api"])
+        self.websocket_api(profile["websocket_api"])
+        self.dns(profile["dns_aliases"])
         self.stacks(profile["stacks"])
 
     def resolve(self, value):
@@ -773,23 +1115,36 @@ class Seeder:
         self.created["certificate_arn"] = arn
 
     def web_acl(self, spec: dict) -> None:
-        summary = self.client("wafv2").create_web_acl(**spec)["Summary"]
+        summary = self.client("wafv2").create_web_acl(**self.resolve(spec))["Summary"]
         self.refs["web_acl_arn"] = summary["ARN"]
         self.created["web_acl_arn"] = summary["ARN"]
 
-    def bucket(self, name: str) -> None:
+    def ip_set(self, spec: dict) -> None:
+        summary = self.client("wafv2").create_ip_set(**spec)["Summary"]
+        self.refs["ip_set_arn"] = summary["ARN"]
+        self.created["ip_set_arn"] = summary["ARN"]
+
+    def buckets(self, specs: list) -> None:
         s3 = self.client("s3")
-        s3.create_bucket(Bucket=name)
-        s3.put_public_access_block(
-            Bucket=name,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
-        self.created["bucket"] = name
+        for spec in self.resolve(specs):
+            name = spec["Bucket"]
+            s3.create_bucket(Bucket=name)
+            s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=spec["PublicAccessBlock"]
+            )
+            if "Encryption" in spec:
+                s3.put_bucket_encryption(
+                    Bucket=name,
+                    ServerSideEncryptionConfiguration={
+                        "Rules": [{"ApplyServerSideEncryptionByDefault": spec["Encryption"]}]
+                    },
+                )
+            s3.put_bucket_versioning(
+                Bucket=name, VersioningConfiguration={"Status": spec["Versioning"]}
+            )
+            for key, (content_type, body) in spec["Objects"].items():
+                s3.put_object(Bucket=name, Key=key, Body=body, ContentType=content_type)
+        self.created["buckets"] = [spec["Bucket"] for spec in specs]
 
     def distribution(self, spec: dict) -> None:
         config = self.resolve(spec)
@@ -798,6 +1153,175 @@ class Seeder:
         ]
         self.created["distribution_id"] = distribution["Id"]
         self.created["distribution_domain"] = distribution["DomainName"]
+        self.refs["distribution_id"] = distribution["Id"]
+        self.refs["distribution_domain"] = distribution["DomainName"]
+
+    def invalidation(self, paths: list | None) -> None:
+        if paths is None:
+            return
+        answer = self.client("cloudfront").create_invalidation(
+            DistributionId=self.refs["distribution_id"],
+            InvalidationBatch={
+                "Paths": {"Quantity": len(paths), "Items": paths},
+                "CallerReference": "barkbase-frontend-deploy",
+            },
+        )
+        self.created["invalidation_id"] = answer["Invalidation"]["Id"]
+
+    def lambda_functions(self, role_spec: dict, functions: dict) -> None:
+        role = self.client("iam").create_role(**role_spec)["Role"]["Arn"]
+        # A real package is not needed: moto stores the zip and never runs it here.
+        package = io.BytesIO()
+        with zipfile.ZipFile(package, "w") as archive:
+            archive.writestr("index.js", "exports.handler = async () => ({statusCode: 200});\n")
+        client = self.client("lambda")
+        for name, spec in functions.items():
+            client.create_function(
+                FunctionName=name, Role=role, Code={"ZipFile": package.getvalue()}, **spec
+            )
+        self.created["lambda_functions"] = len(functions)
+
+    def user_pool(self, spec: dict, risk: dict | None) -> None:
+        pool = self.client("cognito-idp").create_user_pool(**spec)["UserPool"]
+        self.refs["user_pool_arn"] = pool["Arn"]
+        self.created["user_pool_id"] = pool["Id"]
+        # The stand-in keeps these (moto answers SetRiskConfiguration with a 500).
+        self.created["risk_configurations"] = {pool["Id"]: risk} if risk else {}
+
+    def rest_api(self, spec: dict) -> None:
+        client = self.client("apigateway")
+        api_id = client.create_rest_api(**spec["api"])["id"]
+        validator = client.create_request_validator(restApiId=api_id, **spec["validator"])
+        authorizer = client.create_authorizer(
+            restApiId=api_id,
+            name="cognito-user-pool",
+            type="COGNITO_USER_POOLS",
+            providerARNs=[self.refs["user_pool_arn"]],
+            identitySource="method.request.header.Authorization",
+        )
+        resources = {r["path"]: r["id"] for r in client.get_resources(restApiId=api_id)["items"]}
+        for path, methods in spec["methods"].items():
+            parent = "/"
+            for part in path.strip("/").split("/"):
+                here = parent.rstrip("/") + "/" + part
+                if here not in resources:
+                    created = client.create_resource(
+                        restApiId=api_id, parentId=resources[parent], pathPart=part
+                    )
+                    resources[here] = created["id"]
+                parent = here
+            for verb, method in methods.items():
+                settings = {"authorizationType": "NONE"}
+                if method["auth"]:
+                    settings = {
+                        "authorizationType": "COGNITO_USER_POOLS",
+                        "authorizerId": authorizer["id"],
+                    }
+                # Methods with a body are validated unless a gap says otherwise.
+                if verb in ("POST", "PUT", "PATCH") and method.get("validate", True):
+                    settings["requestValidatorId"] = validator["id"]
+                client.put_method(
+                    restApiId=api_id,
+                    resourceId=resources[path],
+                    httpMethod=verb,
+                    apiKeyRequired=method.get("api_key", False),
+                    **settings,
+                )
+                client.put_integration(
+                    restApiId=api_id,
+                    resourceId=resources[path],
+                    httpMethod=verb,
+                    type="AWS_PROXY",
+                    integrationHttpMethod="POST",
+                    uri=LAMBDA_INVOCATION.format(LAMBDA_ARN.format("barkbase-bookings-api-prod")),
+                )
+        client.create_deployment(restApiId=api_id, stageName=spec["stage"])
+        client.update_stage(
+            restApiId=api_id, stageName=spec["stage"], patchOperations=spec["stage_patches"]
+        )
+        plan = client.create_usage_plan(
+            apiStages=[{"apiId": api_id, "stage": spec["stage"]}], **spec["usage_plan"]
+        )
+        for key_spec in spec["api_keys"]:
+            key = client.create_api_key(**key_spec)
+            client.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
+        domain = client.create_domain_name(
+            domainName="api.barkbase.com",
+            regionalCertificateArn=self.refs["certificate_arn"],
+            endpointConfiguration={"types": ["REGIONAL"]},
+            securityPolicy="TLS_1_2",
+        )
+        client.create_base_path_mapping(
+            domainName="api.barkbase.com", restApiId=api_id, stage=spec["stage"]
+        )
+        self.refs["rest_domain_endpoint"] = domain["regionalDomainName"]
+        self.created["rest_api_id"] = api_id
+
+    def websocket_api(self, spec: dict) -> None:
+        client = self.client("apigatewayv2")
+        api_id = client.create_api(**spec["api"])["ApiId"]
+        authorizer = client.create_authorizer(
+            ApiId=api_id,
+            AuthorizerType="REQUEST",
+            Name="barkbase-ws-authorizer",
+            IdentitySource=["route.request.querystring.token"],
+            AuthorizerUri=LAMBDA_INVOCATION.format(
+                LAMBDA_ARN.format("barkbase-ws-authorizer-prod")
+            ),
+        )
+        for route in spec["routes"]:
+            settings = {"AuthorizationType": "NONE"}
+            if route in spec["authorized_routes"]:
+                settings = {
+                    "AuthorizationType": "CUSTOM",
+                    "AuthorizerId": authorizer["AuthorizerId"],
+                }
+            client.create_route(ApiId=api_id, RouteKey=route, **settings)
+        client.create_stage(ApiId=api_id, **spec["stage"])
+        client.create_domain_name(
+            DomainName="ws.barkbase.com",
+            DomainNameConfigurations=[
+                {
+                    "CertificateArn": self.refs["certificate_arn"],
+                    "EndpointType": "REGIONAL",
+                    "SecurityPolicy": "TLS_1_2",
+                    "ApiGatewayDomainName": WEBSOCKET_DOMAIN_ENDPOINT,
+                    "HostedZoneId": EXECUTE_API_ZONE_ID,
+                }
+            ],
+        )
+        client.create_api_mapping(
+            DomainName="ws.barkbase.com", ApiId=api_id, Stage=spec["stage"]["StageName"]
+        )
+        self.created["websocket_api_id"] = api_id
+
+    def dns(self, aliases: dict) -> None:
+        route53 = self.client("route53")
+        zone = route53.create_hosted_zone(Name=HOSTED_ZONE, CallerReference="barkbase-prod")
+        zone_id = zone["HostedZone"]["Id"]
+        changes = [
+            {
+                "Action": "CREATE",
+                "ResourceRecordSet": {
+                    "Name": name,
+                    "Type": "A",
+                    "AliasTarget": {
+                        "HostedZoneId": (
+                            CLOUDFRONT_ZONE_ID
+                            if target.endswith(".cloudfront.net")
+                            else EXECUTE_API_ZONE_ID
+                        ),
+                        "DNSName": target,
+                        "EvaluateTargetHealth": False,
+                    },
+                },
+            }
+            for name, target in self.resolve(aliases).items()
+        ]
+        route53.change_resource_record_sets(
+            HostedZoneId=zone_id, ChangeBatch={"Changes": changes}
+        )
+        self.created["hosted_zone_id"] = zone_id.rsplit("/", 1)[-1]
 
     def stacks(self, stacks: dict) -> None:
         cloudformation = self.client("cloudformation")

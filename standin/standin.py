@@ -8,7 +8,9 @@ on 127.0.0.1:--port that every AWS SDK is pointed at (AWS_ENDPOINT_URL). The fro
   does not route, so those requests are decoded, sent to moto in CloudWatch's JSON protocol,
   and the answer is typed with botocore's CloudWatch model and encoded back as CBOR;
 * injects faults and delays, logs which operations were called, and seeds profiles, all
-  through control endpoints under /barkcheck/ that never reach moto.
+  through control endpoints under /barkcheck/ that never reach moto;
+* answers Cognito's SetRiskConfiguration and DescribeRiskConfiguration itself, which moto
+  answers with a 500, from a store the seeding fills.
 
 When both servers answer it prints exactly one line, `READY http://127.0.0.1:PORT`, to stdout;
 everything else goes to stderr. It binds 127.0.0.1 only. See README.md beside this file.
@@ -439,6 +441,57 @@ def fault_response(request: AwsRequest, rule: dict) -> tuple[int, dict, bytes]:
     return status, headers, ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
 
 
+# --- Cognito risk configurations -------------------------------------------------------------
+
+
+class RiskConfigurations:
+    """Cognito's per-pool risk configurations (account takeover and compromised credentials
+    actions), which moto does not implement. Kept by (region, user pool id); client-level
+    configurations are not kept apart from the pool's."""
+
+    OPERATIONS = ("SetRiskConfiguration", "DescribeRiskConfiguration")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._configs: dict[tuple[str, str], dict] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._configs.clear()
+
+    def put(self, region: str, pool_id: str, config: dict) -> dict:
+        stored = {
+            "UserPoolId": pool_id,
+            **{k: v for k, v in config.items() if k not in ("UserPoolId", "ClientId")},
+            "LastModifiedDate": time.time(),
+        }
+        with self._lock:
+            self._configs[(region, pool_id)] = stored
+        return stored
+
+    def answer(self, request: AwsRequest) -> tuple[int, dict, bytes]:
+        """The JSON answer to one of OPERATIONS."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = {}
+        pool_id = body.get("UserPoolId")
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-requestid": str(uuid.uuid4()),
+        }
+        if not isinstance(pool_id, str) or not pool_id:
+            error = {"__type": "InvalidParameterException", "message": "UserPoolId is required"}
+            headers["X-Amzn-ErrorType"] = error["__type"]
+            return 400, headers, json.dumps(error).encode()
+        if request.operation == "SetRiskConfiguration":
+            stored = self.put(request.region, pool_id, body)
+            return 200, headers, json.dumps({"RiskConfiguration": stored}).encode()
+        with self._lock:
+            stored = self._configs.get((request.region, pool_id), {"UserPoolId": pool_id})
+        return 200, headers, json.dumps({"RiskConfiguration": stored}).encode()
+
+
 # --- The front server -----------------------------------------------------------------------
 
 
@@ -452,6 +505,7 @@ class StandIn:
         self.moto_host, self.moto_port = host, moto_port
         self.moto_url = f"http://{host}:{moto_port}"
         self.faults = Faults()
+        self.risk = RiskConfigurations()
         self.seed_lock = threading.Lock()
         handler = type("BoundHandler", (FrontHandler,), {"standin": self})
         self.front = ThreadingHTTPServer((HOST, port), handler)
@@ -477,7 +531,12 @@ class StandIn:
             if status != 200:
                 raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
             self.faults.reset_requests()
-            return seed.seed(self.moto_url, profile)
+            self.risk.clear()
+            summary = seed.seed(self.moto_url, profile)
+            # The seeder cannot store risk configurations in moto; they are kept here instead.
+            for pool_id, config in summary["created"].get("risk_configurations", {}).items():
+                self.risk.put(summary["region"], pool_id, config)
+            return summary
 
     def call_moto(self, method, path, headers, body) -> tuple[int, list, bytes]:
         conn = http.client.HTTPConnection(self.moto_host, self.moto_port, timeout=120)
@@ -623,6 +682,8 @@ class FrontHandler(BaseHTTPRequestHandler):
     def _aws(self, body: bytes) -> None:
         if self.path.startswith("/moto-api/"):
             # moto's own API (reset, config) is no AWS request: not logged, never faulted.
+            if self.path.startswith("/moto-api/reset"):
+                self.standin.risk.clear()
             self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
@@ -648,6 +709,9 @@ class FrontHandler(BaseHTTPRequestHandler):
 
         if request.protocol == "cbor":
             self._send(*self._cloudwatch_cbor(request))
+            return
+        if request.service == "cognito-idp" and request.operation in RiskConfigurations.OPERATIONS:
+            self._send(*self.standin.risk.answer(request))
             return
         status, headers, data = self.standin.call_moto(
             self.command, self.path, self.headers.items(), body

@@ -114,6 +114,12 @@ pub enum Element {
     Value(Matcher),
     /// Expectations on named fields of each object in a list of objects.
     Fields(Vec<(String, Matcher)>),
+    /// The same, for only the objects that meet `filter` (written `where:`): `all` then needs
+    /// at least one such object and every one of them to meet `fields`.
+    Filtered {
+        filter: Vec<(String, Matcher)>,
+        fields: Vec<(String, Matcher)>,
+    },
 }
 
 /// The operator words an expectation mapping can use.
@@ -304,9 +310,13 @@ impl Matcher {
                 };
                 inner.check(Some(&Json::from(count)))
             }
-            Matcher::Any(element) => elements(value).any(|item| element.check(item)),
+            Matcher::Any(element) => {
+                elements(value).any(|item| element.considers(item) && element.check(item))
+            }
             Matcher::All(element) => {
-                let mut items = elements(value).peekable();
+                let mut items = elements(value)
+                    .filter(|item| element.considers(item))
+                    .peekable();
                 items.peek().is_some() && items.all(|item| element.check(item))
             }
             Matcher::Present(_) | Matcher::Not(_) => self.check(Some(value)),
@@ -315,14 +325,26 @@ impl Matcher {
 }
 
 impl Element {
+    /// Whether the element is one that `any` and `all` look at (every one, without `where:`).
+    fn considers(&self, item: &Json) -> bool {
+        match self {
+            Element::Filtered { filter, .. } => fields_hold(filter, item),
+            _ => true,
+        }
+    }
+
     fn check(&self, item: &Json) -> bool {
         match self {
             Element::Value(matcher) => matcher.check(Some(item)),
-            Element::Fields(fields) => fields
-                .iter()
-                .all(|(name, matcher)| matcher.check(lookup(item, name))),
+            Element::Fields(fields) | Element::Filtered { fields, .. } => fields_hold(fields, item),
         }
     }
+}
+
+fn fields_hold(fields: &[(String, Matcher)], item: &Json) -> bool {
+    fields
+        .iter()
+        .all(|(name, matcher)| matcher.check(lookup(item, name)))
 }
 
 impl fmt::Display for Matcher {
@@ -352,15 +374,26 @@ impl fmt::Display for Element {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Element::Value(matcher) => write!(f, "{matcher}"),
-            Element::Fields(fields) => {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .map(|(name, matcher)| format!("{name} {matcher}"))
-                    .collect();
-                write!(f, "with {}", parts.join(" and "))
+            Element::Fields(fields) => write!(f, "with {}", describe_fields(fields)),
+            Element::Filtered { filter, fields } if fields.is_empty() => {
+                write!(f, "where {}", describe_fields(filter))
             }
+            Element::Filtered { filter, fields } => write!(
+                f,
+                "where {} with {}",
+                describe_fields(filter),
+                describe_fields(fields)
+            ),
         }
     }
+}
+
+fn describe_fields(fields: &[(String, Matcher)]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(name, matcher)| format!("{name} {matcher}"))
+        .collect();
+    parts.join(" and ")
 }
 
 /// Finds a dotted field path in a resource's JSON view.
@@ -419,7 +452,39 @@ fn same(observed: &Json, expected: &Json) -> bool {
     }
 }
 
+/// `{field: expectation, ...}` for the elements of a list of objects, with an optional
+/// `where: {field: expectation, ...}` that picks the elements considered.
 fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
+    let Yaml::Mapping(map) = value else {
+        return Err(ExpectError::new(
+            "each element is an object: give `{field: expectation}`",
+        ));
+    };
+    let mut filter = None;
+    let mut rest = serde_yaml::Mapping::new();
+    for (key, expectation) in map {
+        if key.as_str() == Some("where") {
+            let Yaml::Mapping(_) = expectation else {
+                return Err(
+                    ExpectError::new("`where` takes `{field: expectation, ...}`").under("where"),
+                );
+            };
+            filter = Some(field_matchers(expectation, fields).map_err(|e| e.under("where"))?);
+        } else {
+            rest.insert(key.clone(), expectation.clone());
+        }
+    }
+    let parsed = field_matchers(&Yaml::Mapping(rest), fields)?;
+    Ok(match filter {
+        Some(filter) => Element::Filtered {
+            filter,
+            fields: parsed,
+        },
+        None => Element::Fields(parsed),
+    })
+}
+
+fn field_matchers(value: &Yaml, fields: &'static [Field]) -> Parsed<Vec<(String, Matcher)>> {
     let Yaml::Mapping(map) = value else {
         return Err(ExpectError::new(
             "each element is an object: give `{field: expectation}`",
@@ -430,6 +495,11 @@ fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
         let Some(name) = key.as_str() else {
             return Err(ExpectError::new("field names are words"));
         };
+        if name == "where" {
+            return Err(ExpectError::new(
+                "`where` goes once, beside the element's fields",
+            ));
+        }
         let Some(ty) = field_type(fields, name) else {
             let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
             let hint = suggest(name, &names).map(|s| format!("; did you mean `{s}`?"));
@@ -442,7 +512,7 @@ fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
         let matcher = Matcher::parse(expectation, ty).map_err(|e| e.under(name))?;
         parsed.push((name.to_string(), matcher));
     }
-    Ok(Element::Fields(parsed))
+    Ok(parsed)
 }
 
 /// Reads `">= 30"` and its kin; None for any other text.
@@ -604,6 +674,61 @@ mod tests {
         assert!(m.check(Some(&good)));
         assert!(!m.check(Some(&bad)));
         assert!(!m.check(Some(&serde_json::json!([]))));
+    }
+
+    #[test]
+    fn where_picks_the_elements_that_all_and_any_consider() {
+        const METHOD: &[Field] = &[
+            Field {
+                name: "path",
+                ty: FieldType::Text,
+                doc: "",
+            },
+            Field {
+                name: "rate",
+                ty: FieldType::Number,
+                doc: "",
+            },
+        ];
+        let auth_limited = matcher(
+            "{all: {where: {path: {starts_with: /auth}}, rate: '<= 10'}}",
+            FieldType::Objects(METHOD),
+        );
+        let limited = serde_json::json!([
+            {"path": "/auth/login", "rate": 10},
+            {"path": "/bookings", "rate": 100},
+        ]);
+        let unlimited = serde_json::json!([
+            {"path": "/auth/login", "rate": 10},
+            {"path": "/auth/register"},
+        ]);
+        let no_auth = serde_json::json!([{"path": "/bookings", "rate": 1}]);
+        assert!(auth_limited.check(Some(&limited)));
+        assert!(
+            !auth_limited.check(Some(&unlimited)),
+            "an absent rate is not <= 10"
+        );
+        assert!(
+            !auth_limited.check(Some(&no_auth)),
+            "all needs one element where it holds"
+        );
+        assert_eq!(
+            auth_limited.to_string(),
+            "every element where path starts with /auth with rate <= 10"
+        );
+
+        let any = matcher(
+            "{any: {where: {path: /bookings}, rate: '> 50'}}",
+            FieldType::Objects(METHOD),
+        );
+        assert!(any.check(Some(&limited)));
+        assert!(!any.check(Some(&no_auth)));
+        let nested = Matcher::parse(
+            &serde_yaml::from_str("{all: {where: {where: {path: x}}}}").unwrap(),
+            FieldType::Objects(METHOD),
+        )
+        .unwrap_err();
+        assert_eq!(nested.steps, ["all", "where"]);
     }
 
     #[test]

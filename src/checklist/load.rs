@@ -515,6 +515,7 @@ impl Context<'_> {
         let mut kind = None;
         let mut expect = None;
         let mut mode = MatchMode::Any;
+        let mut selected = None;
         let mut ok = true;
         for (key, value) in map {
             let Some(key) = key.as_str() else {
@@ -525,6 +526,7 @@ impl Context<'_> {
             let at = path.join(key);
             match key {
                 "expect" => expect = Some((value, at)),
+                "selected" => selected = Some((value, at)),
                 "match" => match value.as_str() {
                     Some("any") => mode = MatchMode::Any,
                     Some("all") => mode = MatchMode::All,
@@ -541,7 +543,7 @@ impl Context<'_> {
                     }
                     None => {
                         let mut words: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                        words.extend(["expect", "match"]);
+                        words.extend(["expect", "match", "selected"]);
                         let hint = expect::suggest(name, &words)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
@@ -598,6 +600,20 @@ impl Context<'_> {
             self.problem(&expect_path, "`expect` needs at least one field".into());
             return None;
         }
+        // How many resources the selector must pick, in the expectation language of numbers.
+        let selected = match selected {
+            None => None,
+            Some((value, at)) => {
+                let value = self.substitute_value(value, &at, vars)?;
+                match Matcher::parse(&value, expect::FieldType::Number) {
+                    Ok(matcher) => Some(matcher),
+                    Err(e) => {
+                        self.problem(&at, format!("selected: {}", e.message));
+                        return None;
+                    }
+                }
+            }
+        };
         ok.then_some(Check {
             kind,
             selector_text,
@@ -605,6 +621,7 @@ impl Context<'_> {
             target,
             expect,
             mode,
+            selected,
         })
     }
 

@@ -104,6 +104,8 @@ pub struct Check {
     pub target: Option<serde_json::Value>,
     pub expect: Vec<(String, Matcher)>,
     pub mode: MatchMode,
+    /// How many resources the selector must pick (`selected: ">= 55"`), when that matters.
+    pub selected: Option<Matcher>,
 }
 
 /// Whether one selected resource must satisfy the expectations, or all of them.

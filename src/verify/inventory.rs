@@ -3,7 +3,9 @@
 //! The first check to need a listing (DescribeDBInstances, DescribeAlarms, ...) starts the
 //! call and every other check needing it waits for the same answer, so a run makes each call
 //! once however many items read it. Listings are paginated to the end. Kinds that probe a
-//! target instead of listing resources are cached by their target.
+//! target instead of listing resources are cached by their target. Kinds whose listing holds
+//! summaries (web ACLs, user pools, REST APIs, buckets, ...) complete only the summaries a check
+//! can select, each once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,7 +16,10 @@ use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
 use super::aws::{self, AwsOptions};
-use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, rds};
+use super::{
+    Kind, Summaries, acm, apigateway, apigatewayv2, cloudformation, cloudfront, cloudwatch,
+    cognito, lambda, logs, rds, route53, s3, storage, waf,
+};
 use crate::checklist::Check;
 use crate::checklist::expect::Matcher;
 
@@ -38,6 +43,26 @@ pub enum Listing {
     Stacks,
     /// A probe of a target (kinds whose selector says what to probe), by its JSON text.
     Probe(Kind, String),
+    /// CloudFront-scope WAF web ACLs (us-east-1), with the distributions using them.
+    WebAcls,
+    /// ACM certificates of us-east-1, with the distributions serving them.
+    Certificates,
+    HostedZones,
+    UserPools,
+    RestApis,
+    UsagePlans,
+    /// HTTP and WebSocket APIs.
+    V2Apis,
+    /// API Gateway custom domains of both flavours, with the APIs mapped to them.
+    ApiDomains,
+    RestDomains,
+    V2Domains,
+    LambdaFunctions,
+    Buckets,
+    /// RDS instances, Aurora clusters and S3 buckets, as data stores.
+    DataStores,
+    /// The whole resources a kind's summary stands for, by the summary's JSON text.
+    Detail(Kind, String),
 }
 
 /// A call that could not give an answer, so the items that needed it cannot be decided.
@@ -112,6 +137,9 @@ impl Inventory {
                 .listing(Listing::Probe(check.kind, target.to_string()))
                 .await;
         }
+        if let Some(summaries) = check.kind.summaries() {
+            return self.completed(check, summaries).await;
+        }
         if check.kind != Kind::CloudwatchDashboard {
             return self.listing(check.kind.listing()).await;
         }
@@ -131,6 +159,43 @@ impl Inventory {
                 .to_string();
             let body = self.listing(Listing::Dashboard(name)).await?;
             out.extend(body.iter().cloned());
+        }
+        Ok(Arc::new(out))
+    }
+
+    /// The resources of a kind whose listing holds summaries: the summaries the check's selector
+    /// can pick (judged on the fields they carry) are completed; a summary completed into one
+    /// resource that cannot be picked stays as it is, so that it still counts as listed.
+    async fn completed(&self, check: &Check, summaries: Summaries) -> Fetched {
+        let listed = self.listing(check.kind.listing()).await?;
+        let on_summary: Vec<(String, Matcher)> = check
+            .selector
+            .iter()
+            .filter_map(|(field, matcher)| {
+                let summary_field = match summaries {
+                    Summaries::Completed(fields) => {
+                        *fields.iter().find(|f| **f == field.as_str())?
+                    }
+                    Summaries::Expanded(fields) => {
+                        fields
+                            .iter()
+                            .find(|(resource, _)| *resource == field.as_str())?
+                            .1
+                    }
+                };
+                Some((summary_field.to_string(), matcher.clone()))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for summary in listed.iter() {
+            if super::selects(&on_summary, summary) {
+                let whole = self
+                    .listing(Listing::Detail(check.kind, summary.to_string()))
+                    .await?;
+                out.extend(whole.iter().cloned());
+            } else if let Summaries::Completed(_) = summaries {
+                out.push(summary.clone());
+            }
         }
         Ok(Arc::new(out))
     }
@@ -173,6 +238,98 @@ impl Inventory {
             Listing::Distributions => cloudfront::distributions(&aws::global(config)).await,
             Listing::Stacks => cloudformation::stacks(config).await,
             Listing::Probe(..) => unreachable!("probes are fetched above"),
+            Listing::WebAcls => {
+                let acls = waf::web_acls(&aws::global(config)).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                Ok(waf::with_distributions(acls, &distributions))
+            }
+            Listing::Certificates => {
+                let certificates = acm::certificates(&aws::global(config)).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                Ok(acm::with_distributions(certificates, &distributions))
+            }
+            Listing::HostedZones => route53::hosted_zones(&aws::global(config)).await,
+            Listing::UserPools => cognito::user_pools(config).await,
+            Listing::RestApis => apigateway::rest_apis(config).await,
+            Listing::UsagePlans => apigateway::usage_plans(config).await,
+            Listing::V2Apis => apigatewayv2::apis(config).await,
+            Listing::RestDomains => apigateway::domain_names(config).await,
+            Listing::V2Domains => apigatewayv2::domain_names(config).await,
+            Listing::ApiDomains => {
+                let rest = Box::pin(self.listing(Listing::RestDomains)).await?;
+                let v2 = Box::pin(self.listing(Listing::V2Domains)).await?;
+                let rest_apis = Box::pin(self.listing(Listing::RestApis)).await?;
+                let v2_apis = Box::pin(self.listing(Listing::V2Apis)).await?;
+                Ok(apigatewayv2::domains_with_apis(
+                    &rest, &v2, &rest_apis, &v2_apis,
+                ))
+            }
+            Listing::LambdaFunctions => lambda::functions(config).await,
+            Listing::Buckets => s3::buckets(config).await,
+            Listing::DataStores => {
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                let clusters = Box::pin(self.listing(Listing::RdsClusters)).await?;
+                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                Ok(storage::stores(&instances, &clusters, &buckets))
+            }
+            Listing::Detail(kind, summary) => {
+                let summary: Json = serde_json::from_str(summary).unwrap_or(Json::Null);
+                self.detail(*kind, &summary, config).await
+            }
+        }
+    }
+
+    /// The whole resources one summary of `kind` stands for.
+    async fn detail(
+        &self,
+        kind: Kind,
+        summary: &Json,
+        config: &SdkConfig,
+    ) -> Result<Vec<Json>, FetchError> {
+        match kind {
+            Kind::WafWebAcl => waf::web_acl(&aws::global(config), summary).await,
+            Kind::AcmCertificate => acm::certificate(&aws::global(config), summary).await,
+            Kind::Route53Record => {
+                let records = route53::records(&aws::global(config), summary).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let api_domains = Box::pin(self.listing(Listing::ApiDomains)).await?;
+                Ok(route53::with_targets(records, &distributions, &api_domains))
+            }
+            Kind::CognitoUserPool => cognito::user_pool(config, summary).await,
+            Kind::ApiGatewayRestApi => apigateway::rest_api(config, summary).await,
+            Kind::ApiGatewayRestStage => {
+                let stages = apigateway::rest_stages(config, summary).await?;
+                let api = Box::pin(self.listing(Listing::Detail(
+                    Kind::ApiGatewayRestApi,
+                    summary.to_string(),
+                )))
+                .await?;
+                let plans = Box::pin(self.listing(Listing::UsagePlans)).await?;
+                let api = api.first().cloned().unwrap_or(Json::Null);
+                Ok(apigateway::stage_views(stages, &api, &plans))
+            }
+            Kind::ApiGatewayV2Api => apigatewayv2::api(config, summary).await,
+            Kind::ApiGatewayV2Stage => apigatewayv2::stages(config, summary).await,
+            Kind::S3Bucket => s3::bucket(config, summary).await,
+            Kind::DataStore if summary["type"] == "s3_bucket" => {
+                // The bucket's own summary, so its detail is shared with `s3_bucket` checks.
+                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                let Some(bucket) = buckets.iter().find(|b| b["name"] == summary["name"]) else {
+                    return Ok(vec![summary.clone()]);
+                };
+                let whole =
+                    Box::pin(self.listing(Listing::Detail(Kind::S3Bucket, bucket.to_string())))
+                        .await?;
+                Ok(whole.iter().map(storage::from_bucket).collect())
+            }
+            Kind::DataStore => Ok(vec![summary.clone()]),
+            Kind::CloudfrontInvalidations => {
+                cloudfront::invalidations(&aws::global(config), summary).await
+            }
+            other => Err(FetchError::new(
+                other.name(),
+                "this kind's listing holds whole resources; there is nothing to complete",
+            )),
         }
     }
 }

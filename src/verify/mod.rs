@@ -6,13 +6,22 @@
 //! the [`Verdict`] carries the evidence. A failed call is an ERROR with its cause, and a
 //! selector that matches nothing is a FAIL that says so: neither is ever a pass.
 
+mod acm;
+mod apigateway;
+mod apigatewayv2;
 pub mod aws;
 mod cloudformation;
 mod cloudfront;
 mod cloudwatch;
+mod cognito;
 pub mod inventory;
+mod lambda;
 mod logs;
 mod rds;
+mod route53;
+mod s3;
+mod storage;
+mod waf;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -31,6 +40,30 @@ pub enum Kind {
     LogGroup,
     CloudfrontDistribution,
     CloudformationStack,
+    WafWebAcl,
+    AcmCertificate,
+    Route53HostedZone,
+    Route53Record,
+    CognitoUserPool,
+    ApiGatewayRestApi,
+    ApiGatewayRestStage,
+    ApiGatewayV2Api,
+    ApiGatewayV2Stage,
+    LambdaFunction,
+    S3Bucket,
+    DataStore,
+    CloudfrontInvalidations,
+}
+
+/// How a kind whose listing holds summaries gets whole resources: the calls that complete them
+/// are made only for the summaries a check's selector can pick.
+#[derive(Clone, Copy, Debug)]
+pub enum Summaries {
+    /// Each summary is completed into one resource; these resource fields are on the summary.
+    Completed(&'static [&'static str]),
+    /// Each summary (an API, a hosted zone) stands for several resources (its stages, its
+    /// records), which carry these of its fields as (resource field, summary field).
+    Expanded(&'static [(&'static str, &'static str)]),
 }
 
 impl Kind {
@@ -42,6 +75,19 @@ impl Kind {
         Kind::LogGroup,
         Kind::CloudfrontDistribution,
         Kind::CloudformationStack,
+        Kind::WafWebAcl,
+        Kind::AcmCertificate,
+        Kind::Route53HostedZone,
+        Kind::Route53Record,
+        Kind::CognitoUserPool,
+        Kind::ApiGatewayRestApi,
+        Kind::ApiGatewayRestStage,
+        Kind::ApiGatewayV2Api,
+        Kind::ApiGatewayV2Stage,
+        Kind::LambdaFunction,
+        Kind::S3Bucket,
+        Kind::DataStore,
+        Kind::CloudfrontInvalidations,
     ];
 
     /// The word used in checklist files.
@@ -54,6 +100,19 @@ impl Kind {
             Kind::LogGroup => "log_group",
             Kind::CloudfrontDistribution => "cloudfront_distribution",
             Kind::CloudformationStack => "cloudformation_stack",
+            Kind::WafWebAcl => "waf_web_acl",
+            Kind::AcmCertificate => "acm_certificate",
+            Kind::Route53HostedZone => "route53_hosted_zone",
+            Kind::Route53Record => "route53_record",
+            Kind::CognitoUserPool => "cognito_user_pool",
+            Kind::ApiGatewayRestApi => "api_gateway_rest_api",
+            Kind::ApiGatewayRestStage => "api_gateway_rest_stage",
+            Kind::ApiGatewayV2Api => "api_gateway_v2_api",
+            Kind::ApiGatewayV2Stage => "api_gateway_v2_stage",
+            Kind::LambdaFunction => "lambda_function",
+            Kind::S3Bucket => "s3_bucket",
+            Kind::DataStore => "data_store",
+            Kind::CloudfrontInvalidations => "cloudfront_invalidations",
         }
     }
 
@@ -71,6 +130,19 @@ impl Kind {
             Kind::LogGroup => logs::LOG_GROUP_FIELDS,
             Kind::CloudfrontDistribution => cloudfront::DISTRIBUTION_FIELDS,
             Kind::CloudformationStack => cloudformation::STACK_FIELDS,
+            Kind::WafWebAcl => waf::WEB_ACL_FIELDS,
+            Kind::AcmCertificate => acm::CERTIFICATE_FIELDS,
+            Kind::Route53HostedZone => route53::ZONE_FIELDS,
+            Kind::Route53Record => route53::RECORD_FIELDS,
+            Kind::CognitoUserPool => cognito::USER_POOL_FIELDS,
+            Kind::ApiGatewayRestApi => apigateway::REST_API_FIELDS,
+            Kind::ApiGatewayRestStage => apigateway::REST_STAGE_FIELDS,
+            Kind::ApiGatewayV2Api => apigatewayv2::API_FIELDS,
+            Kind::ApiGatewayV2Stage => apigatewayv2::V2_STAGE_FIELDS,
+            Kind::LambdaFunction => lambda::FUNCTION_FIELDS,
+            Kind::S3Bucket => s3::BUCKET_FIELDS,
+            Kind::DataStore => storage::DATA_STORE_FIELDS,
+            Kind::CloudfrontInvalidations => cloudfront::INVALIDATIONS_FIELDS,
         }
     }
 
@@ -84,13 +156,31 @@ impl Kind {
             Kind::LogGroup => "log_group_name",
             Kind::CloudfrontDistribution => "aliases",
             Kind::CloudformationStack => "stack_name",
+            Kind::WafWebAcl => "name",
+            Kind::AcmCertificate => "domain_name",
+            Kind::Route53HostedZone => "name",
+            Kind::Route53Record => "name",
+            Kind::CognitoUserPool => "name",
+            Kind::ApiGatewayRestApi => "name",
+            Kind::ApiGatewayRestStage => "api_name",
+            Kind::ApiGatewayV2Api => "name",
+            Kind::ApiGatewayV2Stage => "api_name",
+            Kind::LambdaFunction => "function_name",
+            Kind::S3Bucket => "name",
+            Kind::DataStore => "name",
+            Kind::CloudfrontInvalidations => "aliases",
         }
     }
 
     /// What a plain-text selector names, for messages.
     pub fn key_doc(self) -> &'static str {
         match self {
-            Kind::CloudfrontDistribution => "domain name (one of its aliases)",
+            Kind::CloudfrontDistribution | Kind::CloudfrontInvalidations => {
+                "domain name (one of its aliases)"
+            }
+            Kind::ApiGatewayRestStage | Kind::ApiGatewayV2Stage => {
+                "api_name (every stage of the API; select one with {api_name, stage_name})"
+            }
             _ => self.key_field(),
         }
     }
@@ -99,7 +189,9 @@ impl Kind {
     pub fn key_selector(self, key: &str) -> (String, Matcher) {
         let wanted = Json::String(key.to_string());
         let matcher = match self {
-            Kind::CloudfrontDistribution => Matcher::Contains(wanted),
+            Kind::CloudfrontDistribution | Kind::CloudfrontInvalidations => {
+                Matcher::Contains(wanted)
+            }
             _ => Matcher::Equals(wanted),
         };
         (self.key_field().to_string(), matcher)
@@ -121,20 +213,62 @@ impl Kind {
             Kind::LogGroup => Listing::LogGroups,
             Kind::CloudfrontDistribution => Listing::Distributions,
             Kind::CloudformationStack => Listing::Stacks,
+            Kind::WafWebAcl => Listing::WebAcls,
+            Kind::AcmCertificate => Listing::Certificates,
+            Kind::Route53HostedZone | Kind::Route53Record => Listing::HostedZones,
+            Kind::CognitoUserPool => Listing::UserPools,
+            Kind::ApiGatewayRestApi | Kind::ApiGatewayRestStage => Listing::RestApis,
+            Kind::ApiGatewayV2Api | Kind::ApiGatewayV2Stage => Listing::V2Apis,
+            Kind::LambdaFunction => Listing::LambdaFunctions,
+            Kind::S3Bucket => Listing::Buckets,
+            Kind::DataStore => Listing::DataStores,
+            Kind::CloudfrontInvalidations => Listing::Distributions,
+        }
+    }
+
+    /// For kinds whose listing holds summaries, how whole resources are made of them.
+    pub fn summaries(self) -> Option<Summaries> {
+        use Summaries::{Completed, Expanded};
+        match self {
+            Kind::WafWebAcl => Some(Completed(waf::SUMMARY_FIELDS)),
+            Kind::AcmCertificate => Some(Completed(acm::SUMMARY_FIELDS)),
+            Kind::Route53Record => Some(Expanded(route53::RECORD_SUMMARY_FIELDS)),
+            Kind::CognitoUserPool => Some(Completed(cognito::SUMMARY_FIELDS)),
+            Kind::ApiGatewayRestApi => Some(Completed(apigateway::REST_API_SUMMARY_FIELDS)),
+            Kind::ApiGatewayRestStage => Some(Expanded(apigateway::REST_STAGE_SUMMARY_FIELDS)),
+            Kind::ApiGatewayV2Api => Some(Completed(apigatewayv2::API_SUMMARY_FIELDS)),
+            Kind::ApiGatewayV2Stage => Some(Expanded(apigatewayv2::V2_STAGE_SUMMARY_FIELDS)),
+            Kind::S3Bucket => Some(Completed(s3::SUMMARY_FIELDS)),
+            Kind::DataStore => Some(Completed(storage::SUMMARY_FIELDS)),
+            Kind::CloudfrontInvalidations => {
+                Some(Completed(cloudfront::INVALIDATIONS_SUMMARY_FIELDS))
+            }
+            _ => None,
         }
     }
 
     /// A one-line label of a resource of this kind for evidence.
     fn label(self, resource: &Json) -> String {
         let key = match self {
-            Kind::CloudfrontDistribution => "id",
+            Kind::CloudfrontDistribution | Kind::CloudfrontInvalidations => "id",
             _ => self.key_field(),
         };
         let name = resource
             .get(key)
             .map(expect::render)
             .unwrap_or_else(|| "?".into());
-        format!("{} {name}", self.name())
+        match self {
+            // A stage is named by its API and its own name; a record also by its type.
+            Kind::ApiGatewayRestStage | Kind::ApiGatewayV2Stage => {
+                let stage = resource.get("stage_name").map(expect::render);
+                format!("{} {name}/{}", self.name(), stage.unwrap_or_default())
+            }
+            Kind::Route53Record => {
+                let kind = resource.get("type").map(expect::render);
+                format!("{} {name} {}", self.name(), kind.unwrap_or_default())
+            }
+            _ => format!("{} {name}", self.name()),
+        }
     }
 }
 
@@ -250,6 +384,15 @@ pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
         .iter()
         .map(|resource| (check.kind.label(resource), compare(&check.expect, resource)))
         .collect();
+    let verdict = judge(check, &judged);
+    match &check.selected {
+        Some(wanted) => with_selected_count(verdict, wanted, judged.len(), check.kind),
+        None => verdict,
+    }
+}
+
+/// The verdict on the selected resources' comparisons, by the check's match mode.
+fn judge(check: &Check, judged: &[(String, Vec<Comparison>)]) -> Verdict {
     let passes = |c: &Vec<Comparison>| c.iter().all(|c| c.ok);
     match check.mode {
         MatchMode::Any => {
@@ -327,6 +470,30 @@ pub async fn decide(check: &Check, inventory: &Inventory) -> Verdict {
             }
         }
     }
+}
+
+/// Adds the `selected:` comparison to a verdict: too few (or too many) resources fail the check
+/// whatever their fields say.
+fn with_selected_count(
+    mut verdict: Verdict,
+    wanted: &Matcher,
+    count: usize,
+    kind: Kind,
+) -> Verdict {
+    let ok = wanted.check(Some(&Json::from(count)));
+    let comparison = Comparison {
+        field: "selected".into(),
+        expected: wanted.to_string(),
+        observed: format!("{count} {}", kind.name()),
+        ok,
+    };
+    if !ok && verdict.outcome == Outcome::Pass {
+        verdict.outcome = Outcome::Fail;
+        verdict.comparisons.clear();
+        verdict.message = None;
+    }
+    verdict.comparisons.insert(0, comparison);
+    verdict
 }
 
 /// Whether a resource passes every selector expectation.

@@ -5,4 +5,6 @@ mod bundled;
 mod harness;
 mod lint;
 mod run_aws;
+mod run_aws_app;
+mod run_aws_edge;
 mod state;
