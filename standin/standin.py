@@ -10,7 +10,9 @@ on 127.0.0.1:--port that every AWS SDK is pointed at (AWS_ENDPOINT_URL). The fro
 * injects faults and delays, logs which operations were called, and seeds profiles, all
   through control endpoints under /barkcheck/ that never reach moto;
 * answers Cognito's SetRiskConfiguration and DescribeRiskConfiguration itself, which moto
-  answers with a 500, from a store the seeding fills.
+  answers with a 500, from a store the seeding fills;
+* renames the root element of S3 answers moto names after the operation
+  (GetBucketVersioningResponse for VersioningConfiguration), which the Rust SDK refuses.
 
 When both servers answer it prints exactly one line, `READY http://127.0.0.1:PORT`, to stdout;
 everything else goes to stderr. It binds 127.0.0.1 only. See README.md beside this file.
@@ -716,6 +718,8 @@ class FrontHandler(BaseHTTPRequestHandler):
         status, headers, data = self.standin.call_moto(
             self.command, self.path, self.headers.items(), body
         )
+        if request.service == "s3" and status == 200 and request.operation in S3_ROOT_FIXES:
+            data = _fix_s3_root(data, *S3_ROOT_FIXES[request.operation])
         head_length = next((v for k, v in headers if k.lower() == "content-length"), None)
         LOG.debug("%s %s -> %s", request.service, request.operation, status)
         self._send(status, headers, data, head_length)
@@ -772,6 +776,19 @@ class FrontHandler(BaseHTTPRequestHandler):
         }
         LOG.debug("cloudwatch %s -> %s", request.operation, status)
         return status, headers_out, cbor2.dumps(typed or {})
+
+
+# S3 answers whose root element moto names after the operation, where S3 (and the AWS SDK for
+# Rust, which checks it) uses the document's own name.
+S3_ROOT_FIXES = {
+    "GetBucketVersioning": ("GetBucketVersioningResponse", "VersioningConfiguration"),
+}
+
+
+def _fix_s3_root(data: bytes, moto_root: str, s3_root: str) -> bytes:
+    return data.replace(f"<{moto_root}".encode(), f"<{s3_root}".encode(), 1).replace(
+        f"</{moto_root}>".encode(), f"</{s3_root}>".encode(), 1
+    )
 
 
 def _moto_error(headers, data: bytes) -> tuple[str, str]:

@@ -239,22 +239,22 @@ impl Inventory {
             Listing::Stacks => cloudformation::stacks(config).await,
             Listing::Probe(..) => unreachable!("probes are fetched above"),
             Listing::WebAcls => {
-                let acls = waf::web_acls(&aws::global(config)).await?;
+                let acls = Box::pin(waf::web_acls(&aws::global(config))).await?;
                 let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
                 Ok(waf::with_distributions(acls, &distributions))
             }
             Listing::Certificates => {
-                let certificates = acm::certificates(&aws::global(config)).await?;
+                let certificates = Box::pin(acm::certificates(&aws::global(config))).await?;
                 let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
                 Ok(acm::with_distributions(certificates, &distributions))
             }
-            Listing::HostedZones => route53::hosted_zones(&aws::global(config)).await,
-            Listing::UserPools => cognito::user_pools(config).await,
-            Listing::RestApis => apigateway::rest_apis(config).await,
-            Listing::UsagePlans => apigateway::usage_plans(config).await,
-            Listing::V2Apis => apigatewayv2::apis(config).await,
-            Listing::RestDomains => apigateway::domain_names(config).await,
-            Listing::V2Domains => apigatewayv2::domain_names(config).await,
+            Listing::HostedZones => Box::pin(route53::hosted_zones(&aws::global(config))).await,
+            Listing::UserPools => Box::pin(cognito::user_pools(config)).await,
+            Listing::RestApis => Box::pin(apigateway::rest_apis(config)).await,
+            Listing::UsagePlans => Box::pin(apigateway::usage_plans(config)).await,
+            Listing::V2Apis => Box::pin(apigatewayv2::apis(config)).await,
+            Listing::RestDomains => Box::pin(apigateway::domain_names(config)).await,
+            Listing::V2Domains => Box::pin(apigatewayv2::domain_names(config)).await,
             Listing::ApiDomains => {
                 let rest = Box::pin(self.listing(Listing::RestDomains)).await?;
                 let v2 = Box::pin(self.listing(Listing::V2Domains)).await?;
@@ -264,8 +264,8 @@ impl Inventory {
                     &rest, &v2, &rest_apis, &v2_apis,
                 ))
             }
-            Listing::LambdaFunctions => lambda::functions(config).await,
-            Listing::Buckets => s3::buckets(config).await,
+            Listing::LambdaFunctions => Box::pin(lambda::functions(config)).await,
+            Listing::Buckets => Box::pin(s3::buckets(config)).await,
             Listing::DataStores => {
                 let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
                 let clusters = Box::pin(self.listing(Listing::RdsClusters)).await?;
@@ -274,7 +274,7 @@ impl Inventory {
             }
             Listing::Detail(kind, summary) => {
                 let summary: Json = serde_json::from_str(summary).unwrap_or(Json::Null);
-                self.detail(*kind, &summary, config).await
+                Box::pin(self.detail(*kind, &summary, config)).await
             }
         }
     }
@@ -287,18 +287,18 @@ impl Inventory {
         config: &SdkConfig,
     ) -> Result<Vec<Json>, FetchError> {
         match kind {
-            Kind::WafWebAcl => waf::web_acl(&aws::global(config), summary).await,
-            Kind::AcmCertificate => acm::certificate(&aws::global(config), summary).await,
+            Kind::WafWebAcl => Box::pin(waf::web_acl(&aws::global(config), summary)).await,
+            Kind::AcmCertificate => Box::pin(acm::certificate(&aws::global(config), summary)).await,
             Kind::Route53Record => {
-                let records = route53::records(&aws::global(config), summary).await?;
+                let records = Box::pin(route53::records(&aws::global(config), summary)).await?;
                 let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
                 let api_domains = Box::pin(self.listing(Listing::ApiDomains)).await?;
                 Ok(route53::with_targets(records, &distributions, &api_domains))
             }
-            Kind::CognitoUserPool => cognito::user_pool(config, summary).await,
-            Kind::ApiGatewayRestApi => apigateway::rest_api(config, summary).await,
+            Kind::CognitoUserPool => Box::pin(cognito::user_pool(config, summary)).await,
+            Kind::ApiGatewayRestApi => Box::pin(apigateway::rest_api(config, summary)).await,
             Kind::ApiGatewayRestStage => {
-                let stages = apigateway::rest_stages(config, summary).await?;
+                let stages = Box::pin(apigateway::rest_stages(config, summary)).await?;
                 let api = Box::pin(self.listing(Listing::Detail(
                     Kind::ApiGatewayRestApi,
                     summary.to_string(),
@@ -308,9 +308,9 @@ impl Inventory {
                 let api = api.first().cloned().unwrap_or(Json::Null);
                 Ok(apigateway::stage_views(stages, &api, &plans))
             }
-            Kind::ApiGatewayV2Api => apigatewayv2::api(config, summary).await,
-            Kind::ApiGatewayV2Stage => apigatewayv2::stages(config, summary).await,
-            Kind::S3Bucket => s3::bucket(config, summary).await,
+            Kind::ApiGatewayV2Api => Box::pin(apigatewayv2::api(config, summary)).await,
+            Kind::ApiGatewayV2Stage => Box::pin(apigatewayv2::stages(config, summary)).await,
+            Kind::S3Bucket => Box::pin(s3::bucket(config, summary)).await,
             Kind::DataStore if summary["type"] == "s3_bucket" => {
                 // The bucket's own summary, so its detail is shared with `s3_bucket` checks.
                 let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
@@ -324,7 +324,7 @@ impl Inventory {
             }
             Kind::DataStore => Ok(vec![summary.clone()]),
             Kind::CloudfrontInvalidations => {
-                cloudfront::invalidations(&aws::global(config), summary).await
+                Box::pin(cloudfront::invalidations(&aws::global(config), summary)).await
             }
             other => Err(FetchError::new(
                 other.name(),
