@@ -12,7 +12,8 @@ on 127.0.0.1:--port that every AWS SDK is pointed at (AWS_ENDPOINT_URL). The fro
 * answers Cognito's SetRiskConfiguration and DescribeRiskConfiguration itself, which moto
   answers with a 500, from a store the seeding fills;
 * renames the root element of S3 answers moto names after the operation
-  (GetBucketVersioningResponse for VersioningConfiguration), which the Rust SDK refuses.
+  (GetBucketVersioningResponse for VersioningConfiguration), which the Rust SDK refuses;
+* pages Lambda's ListFunctions 50 functions at a time, as AWS does and moto does not.
 
 When both servers answer it prints exactly one line, `READY http://127.0.0.1:PORT`, to stdout;
 everything else goes to stderr. It binds 127.0.0.1 only. See README.md beside this file.
@@ -720,6 +721,8 @@ class FrontHandler(BaseHTTPRequestHandler):
         )
         if request.service == "s3" and status == 200 and request.operation in S3_ROOT_FIXES:
             data = _fix_s3_root(data, *S3_ROOT_FIXES[request.operation])
+        if (request.service, request.operation, status) == ("lambda", "ListFunctions", 200):
+            data = _page_of_functions(data, self.path)
         head_length = next((v for k, v in headers if k.lower() == "content-length"), None)
         LOG.debug("%s %s -> %s", request.service, request.operation, status)
         self._send(status, headers, data, head_length)
@@ -789,6 +792,27 @@ def _fix_s3_root(data: bytes, moto_root: str, s3_root: str) -> bytes:
     return data.replace(f"<{moto_root}".encode(), f"<{s3_root}".encode(), 1).replace(
         f"</{moto_root}>".encode(), f"</{s3_root}>".encode(), 1
     )
+
+
+# AWS answers ListFunctions 50 functions a page at most; moto answers every one at once.
+LAMBDA_PAGE = 50
+
+
+def _page_of_functions(data: bytes, path: str) -> bytes:
+    """One page of moto's ListFunctions answer, as AWS pages it: MaxItems (at most 50) from
+    Marker on, with NextMarker when more follow. The marker is the offset, as text."""
+    query = parse_qs(urlsplit(path).query)
+    answer = json.loads(data)
+    functions = answer.get("Functions", [])
+    try:
+        start = int(query.get("Marker", ["0"])[0])
+        size = min(int(query.get("MaxItems", [str(LAMBDA_PAGE)])[0]), LAMBDA_PAGE)
+    except ValueError:
+        start, size = 0, LAMBDA_PAGE
+    answer["Functions"] = functions[start : start + size]
+    if start + size < len(functions):
+        answer["NextMarker"] = str(start + size)
+    return json.dumps(answer).encode()
 
 
 def _moto_error(headers, data: bytes) -> tuple[str, str]:
