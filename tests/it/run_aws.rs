@@ -206,6 +206,36 @@ fn each_listing_is_requested_once_per_run_whatever_the_number_of_items() {
         ("rds:DescribeDBInstances", 1),
         // The seeded Aurora instance makes the run read its cluster's settings, once.
         ("rds:DescribeDBClusters", 1),
+        // Summaries, then one detail call per resource the items select: one web ACL, one
+        // certificate, one zone's records, one user pool, one REST API and its prod stage.
+        ("wafv2:ListWebACLs", 1),
+        ("wafv2:GetWebACL", 1),
+        ("acm:ListCertificates", 1),
+        ("acm:DescribeCertificate", 1),
+        ("route53:ListHostedZones", 1),
+        ("route53:ListResourceRecordSets", 1),
+        ("cognito-idp:ListUserPools", 1),
+        ("cognito-idp:DescribeUserPool", 1),
+        ("cognito-idp:DescribeRiskConfiguration", 1),
+        ("apigateway:GetRestApis", 1),
+        ("apigateway:GetResources", 1),
+        ("apigateway:GetAuthorizers", 1),
+        ("apigateway:GetRequestValidators", 1),
+        ("apigateway:GetStages", 1),
+        ("apigateway:GetUsagePlans", 1),
+        ("apigateway:GetUsagePlanKeys", 1),
+        ("apigateway:GetApiKeys", 1),
+        // Custom domains for the DNS records: REST and v2 share the operation's name.
+        ("apigateway:GetDomainNames", 2),
+        ("apigateway:GetBasePathMappings", 1),
+        ("apigateway:GetApiMappings", 1),
+        ("apigateway:GetApis", 1),
+        // Encryption at rest reads both buckets in detail.
+        ("s3:ListBuckets", 1),
+        ("s3:GetBucketEncryption", 2),
+        ("s3:GetPublicAccessBlock", 2),
+        ("s3:GetBucketVersioning", 2),
+        ("s3:HeadObject", 2),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
