@@ -324,7 +324,86 @@ impl Matcher {
     }
 }
 
+/// The most elements a shortfall lists before it says how many more there are.
+const ELEMENTS_SHOWN: usize = 5;
+
+impl Matcher {
+    /// For a failed `any` or `all` on a list of objects, what fell short, in a few words: the
+    /// elements considered (for `any`) or the ones that failed (for `all`), each with its first
+    /// field (what names it) and the fields the expectation names. None for other expectations,
+    /// which show the value itself.
+    pub fn shortfall(&self, observed: &Json) -> Option<String> {
+        let (element, every) = match self {
+            Matcher::Any(element) => (element, false),
+            Matcher::All(element) => (element, true),
+            _ => return None,
+        };
+        let named = element.field_names()?;
+        let considered: Vec<&Json> = elements(observed)
+            .filter(|item| element.considers(item))
+            .collect();
+        if considered.is_empty() {
+            return Some(match element.as_ref() {
+                Element::Filtered { filter, .. } => {
+                    format!("no element where {}", describe_fields(filter))
+                }
+                _ => "no element".into(),
+            });
+        }
+        let shown: Vec<&Json> = if every {
+            considered
+                .into_iter()
+                .filter(|item| !element.check(item))
+                .collect()
+        } else {
+            considered
+        };
+        let mut parts: Vec<String> = shown
+            .iter()
+            .take(ELEMENTS_SHOWN)
+            .map(|item| {
+                // An object's first field names it (a path, a name, a route): shown first.
+                let first = item
+                    .as_object()
+                    .and_then(|o| o.keys().next())
+                    .map(String::as_str);
+                let mut names: Vec<&str> = first.into_iter().collect();
+                names.extend(named.iter().filter(|n| Some(**n) != first));
+                let fields: Vec<String> = names
+                    .iter()
+                    .map(|name| {
+                        let value = lookup(item, name).filter(|v| !v.is_null());
+                        let value = value.map(render).unwrap_or_else(|| "(absent)".into());
+                        format!("{name}: {value}")
+                    })
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        if shown.len() > ELEMENTS_SHOWN {
+            parts.push(format!("and {} more", shown.len() - ELEMENTS_SHOWN));
+        }
+        Some(format!("[{}]", parts.join(", ")))
+    }
+}
+
 impl Element {
+    /// The fields an expectation on objects names, `where` first; None for plain values.
+    fn field_names(&self) -> Option<Vec<&str>> {
+        let (filter, fields): (&[(String, Matcher)], &[(String, Matcher)]) = match self {
+            Element::Value(_) => return None,
+            Element::Fields(fields) => (&[], fields),
+            Element::Filtered { filter, fields } => (filter, fields),
+        };
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in filter.iter().chain(fields) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        Some(names)
+    }
+
     /// Whether the element is one that `any` and `all` look at (every one, without `where:`).
     fn considers(&self, item: &Json) -> bool {
         match self {
@@ -723,12 +802,35 @@ mod tests {
         );
         assert!(any.check(Some(&limited)));
         assert!(!any.check(Some(&no_auth)));
+        assert_eq!(
+            auth_limited.shortfall(&unlimited).as_deref(),
+            Some("[{path: /auth/register, rate: (absent)}]")
+        );
+        assert_eq!(
+            auth_limited.shortfall(&no_auth).as_deref(),
+            Some("no element where path starts with /auth")
+        );
+        assert_eq!(
+            any.shortfall(&no_auth).as_deref(),
+            Some("[{path: /bookings, rate: 1}]")
+        );
+        assert_eq!(
+            matcher("{any: {rate: 5}}", FieldType::Objects(METHOD))
+                .shortfall(&limited)
+                .as_deref(),
+            Some("[{path: /auth/login, rate: 10}, {path: /bookings, rate: 100}]")
+        );
+        assert_eq!(at_least_one_text().shortfall(&serde_json::json!([])), None);
         let nested = Matcher::parse(
             &serde_yaml::from_str("{all: {where: {where: {path: x}}}}").unwrap(),
             FieldType::Objects(METHOD),
         )
         .unwrap_err();
         assert_eq!(nested.steps, ["all", "where"]);
+    }
+
+    fn at_least_one_text() -> Matcher {
+        matcher("{any: {starts_with: a}}", FieldType::TextList)
     }
 
     #[test]

@@ -508,13 +508,20 @@ fn compare(expectations: &[(String, Matcher)], resource: &Json) -> Vec<Compariso
         .iter()
         .map(|(field, matcher)| {
             let observed = expect::lookup(resource, field).filter(|v| !v.is_null());
+            let ok = matcher.check(observed);
+            // A failed expectation on a list of objects shows the elements that fall short.
+            let shown = match observed {
+                Some(value) if !ok => matcher
+                    .shortfall(value)
+                    .unwrap_or_else(|| expect::render(value)),
+                Some(value) => expect::render(value),
+                None => "(absent)".into(),
+            };
             Comparison {
                 field: field.clone(),
                 expected: matcher.to_string(),
-                observed: observed
-                    .map(expect::render)
-                    .unwrap_or_else(|| "(absent)".into()),
-                ok: matcher.check(observed),
+                observed: shown,
+                ok,
             }
         })
         .collect()
