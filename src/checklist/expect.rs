@@ -390,13 +390,13 @@ impl Matcher {
 impl Element {
     /// The fields an expectation on objects names, `where` first; None for plain values.
     fn field_names(&self) -> Option<Vec<&str>> {
-        let (filter, fields): (&[(String, Matcher)], &[(String, Matcher)]) = match self {
+        let named: Vec<&(String, Matcher)> = match self {
             Element::Value(_) => return None,
-            Element::Fields(fields) => (&[], fields),
-            Element::Filtered { filter, fields } => (filter, fields),
+            Element::Fields(fields) => fields.iter().collect(),
+            Element::Filtered { filter, fields } => filter.iter().chain(fields).collect(),
         };
         let mut names: Vec<&str> = Vec::new();
-        for (name, _) in filter.iter().chain(fields) {
+        for (name, _) in named {
             if !names.contains(&name.as_str()) {
                 names.push(name);
             }
