@@ -220,6 +220,8 @@ pub const INVALIDATIONS_FIELDS: &[Field] = &[
 pub const INVALIDATIONS_SUMMARY_FIELDS: &[&str] = &["id", "aliases"];
 
 /// The invalidation history of one distribution; `config` must be pinned to us-east-1.
+// TODO: whether the newest invalidation came after the last upload to the origin bucket is not
+// compared: it would join this with the bucket's objects' upload times.
 pub async fn invalidations(
     config: &SdkConfig,
     distribution: &Json,

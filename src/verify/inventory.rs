@@ -238,6 +238,8 @@ impl Inventory {
             Listing::Distributions => cloudfront::distributions(&aws::global(config)).await,
             Listing::Stacks => cloudformation::stacks(config).await,
             Listing::Probe(..) => unreachable!("probes are fetched above"),
+            // The listings below box their calls' futures: held inline, the SDK futures of all
+            // these arms made this one large enough to overflow a worker's stack in debug builds.
             Listing::WebAcls => {
                 let acls = Box::pin(waf::web_acls(&aws::global(config))).await?;
                 let distributions = Box::pin(self.listing(Listing::Distributions)).await?;

@@ -95,6 +95,8 @@ pub fn normalize(name: &str) -> String {
 }
 
 /// Every hosted zone of the account.
+// TODO: whether the registrar delegates the domain to the zone's name servers is not checked:
+// it needs GetHostedZone's delegation set and a DNS lookup of the domain's NS records.
 pub async fn hosted_zones(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_route53::Client::new(config);
     let pages = client
