@@ -92,14 +92,26 @@ pub enum Command {
     Lint,
     /// List the fields a verifier kind offers to `expect:`, with their types.
     Fields(FieldsArgs),
+    /// Render the whole checklist from the record (every phase, ticked from the state and each
+    /// phase's last run), as Markdown in the source document's shape or as HTML; no AWS calls.
+    Report(ReportArgs),
+    /// Compare two `run --format json` reports: what failed, was fixed, signed, waived, added
+    /// or removed. Exits 0 when nothing got worse, 1 when something did.
+    Diff(DiffArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table grouped by section, then a summary.
     Table,
-    /// One JSON document with a record per item.
+    /// One JSON document with a record per item (docs/report-json.md).
     Json,
+    /// JUnit XML for CI test reports: a testsuite per section, a testcase per item.
+    Junit,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page, readable without a server.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -108,9 +120,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "PHASE")]
     pub phase: String,
 
-    /// How to print the result.
+    /// How to print the result, and the format of an --output whose name does not say.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Also write the result to this file (repeatable). The format is FORMAT: when given
+    /// (junit:out.xml), else the extension's (.xml junit, .json json, .md markdown, .html
+    /// html, .txt table), else --format. With outputs, stdout shows only the verdict line.
+    #[arg(long = "output", value_name = "[FORMAT:]PATH", value_parser = parse_output)]
+    pub outputs: Vec<Output>,
 
     /// Seconds one attempt of one AWS call may take before it counts as timed out (each call
     /// is tried up to 3 times).
@@ -229,6 +247,70 @@ pub struct ApproveArgs {
     pub note: Option<String>,
 }
 
+/// A report file asked for with `--output`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The format named by a `FORMAT:` prefix, if any.
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+impl Output {
+    /// The output's format: its prefix, else its extension, else `fallback` (--format).
+    pub fn format_or(&self, fallback: Format) -> Format {
+        let by_extension = match self.path.extension().and_then(|e| e.to_str()) {
+            Some("xml") => Some(Format::Junit),
+            Some("json") => Some(Format::Json),
+            Some("md") => Some(Format::Markdown),
+            Some("html" | "htm") => Some(Format::Html),
+            Some("txt") => Some(Format::Table),
+            _ => None,
+        };
+        self.format.or(by_extension).unwrap_or(fallback)
+    }
+}
+
+/// The formats `barkcheck report` renders the whole checklist in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// The source document's shape: parts, sections, numbered steps, ticked boxes, sign-offs.
+    Markdown,
+    /// One self-contained HTML page with every phase.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The format of the document.
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Markdown)]
+    pub format: DocumentFormat,
+    /// Write it to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`barkcheck run --format json`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+/// The formats `barkcheck diff` prints in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A table of the changes, then a summary line.
+    Table,
+    /// One JSON document (docs/report-json.md).
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct FieldsArgs {
     /// The verifier kind, like rds_instance; without it, every kind.
@@ -242,6 +324,41 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("`{text}` is not NAME=VALUE")),
     }
+}
+
+/// `[FORMAT:]PATH`: a prefix that looks like a format name must be one.
+fn parse_output(text: &str) -> Result<Output, String> {
+    if text.trim().is_empty() {
+        return Err("--output needs a file name".into());
+    }
+    if let Some((prefix, path)) = text.split_once(':') {
+        // A one-letter prefix is a Windows drive (C:\...), not a format.
+        let looks_like_format = prefix.len() > 1 && prefix.chars().all(|c| c.is_ascii_alphabetic());
+        if looks_like_format {
+            let format = Format::from_str(prefix, true).map_err(|_| {
+                let names: Vec<String> = Format::value_variants()
+                    .iter()
+                    .filter_map(|f| f.to_possible_value())
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                format!(
+                    "`{prefix}` is not a format ({}); write ./{text} for a file of that name",
+                    names.join(", ")
+                )
+            })?;
+            if path.is_empty() {
+                return Err(format!("`{text}` names no file after the format"));
+            }
+            return Ok(Output {
+                format: Some(format),
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    Ok(Output {
+        format: None,
+        path: PathBuf::from(text),
+    })
 }
 
 fn parse_region(text: &str) -> Result<String, String> {

@@ -23,6 +23,8 @@ fn main() -> ExitCode {
         Command::Verify => commands::verify::run(&cli.global),
         Command::Lint => commands::lint::run(&cli.global),
         Command::Fields(args) => commands::fields::run(args),
+        Command::Report(args) => commands::report::run(&cli.global, args),
+        Command::Diff(args) => commands::diff::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

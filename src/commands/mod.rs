@@ -1,10 +1,12 @@
 //! One module per subcommand, and what they share: loading the checklist and its state.
 
 pub mod approve;
+pub mod diff;
 pub mod fields;
 pub mod lint;
 pub mod log;
 pub mod open;
+pub mod report;
 pub mod run;
 pub mod sign;
 pub mod status;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use super::{Workspace, aws_options, who};
 use crate::cli::{Format, Global, RunArgs};
 use crate::report;
-use crate::runner::run_phase;
+use crate::runner::{PhaseReport, run_phase};
 use crate::state::history::{Action, RunResult};
 use crate::verify::{Inventory, Settings};
 
@@ -59,14 +59,58 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         results,
     };
     // The verdict is shown first, so a state that cannot be written does not hide it; the
-    // failure to record it is then an error of its own.
-    match args.format {
-        Format::Table => report::print_table(&report)?,
-        Format::Json => report::print_json(&report)?,
-    }
+    // failure to record it, or to write a report file, is then an error of its own.
+    let delivered = deliver(args, &report);
     workspace
         .state
         .record(&who(None), |_| Ok((action, ())))
         .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
+    delivered?;
     Ok(report.readiness().exit_code())
+}
+
+/// Writes the report where it was asked for: stdout in `--format`, or each `--output` file in
+/// its format with only the verdict line on stdout; and the job summary on GitHub Actions.
+fn deliver(args: &RunArgs, report: &PhaseReport) -> anyhow::Result<()> {
+    let mut failed = Vec::new();
+    for output in &args.outputs {
+        let format = output.format_or(args.format);
+        match report::write_file(&output.path, &report::render(format, report)) {
+            Ok(()) => eprintln!(
+                "barkcheck: wrote the {} report to {}",
+                format_name(format),
+                output.path.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed.push(output.path.display().to_string());
+            }
+        }
+    }
+    if args.outputs.is_empty() {
+        report::print_text(&report::render(args.format, report))?;
+    } else {
+        report::print_text(&report::verdict_line(report))?;
+    }
+    // GitHub Actions shows this file on the run's page; failing to add to it must not change
+    // the gate's verdict, so it is a warning.
+    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty())
+        && let Err(e) = report::append_file(summary.as_ref(), &report::step_summary(report))
+    {
+        eprintln!("warning: GITHUB_STEP_SUMMARY: {e:#}");
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("could not write {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Table => "table",
+        Format::Json => "JSON",
+        Format::Junit => "JUnit",
+        Format::Markdown => "Markdown",
+        Format::Html => "HTML",
+    }
 }

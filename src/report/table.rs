@@ -6,7 +6,7 @@ use std::fmt::Write;
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::checklist::{Checklist, plain};
-use crate::runner::{ItemResult, PhaseReport, Readiness, section_label};
+use crate::runner::{PhaseReport, Readiness, section_label};
 use crate::state::State;
 use crate::verify::Outcome;
 
@@ -37,70 +37,29 @@ pub fn counts(report: &PhaseReport) -> BTreeMap<Outcome, usize> {
     counts
 }
 
-/// The evidence of an item in a few lines.
-fn evidence_text(item: &ItemResult) -> String {
-    let e = &item.evidence;
-    let mut lines: Vec<String> = Vec::new();
-    match item.outcome {
-        Outcome::Pass => {
-            let shown: Vec<String> = e
-                .comparisons
-                .iter()
-                .map(|c| format!("{} {}", c.field, c.expected))
-                .collect();
-            let resource = e.resource.clone().unwrap_or_default();
-            lines.push(format!("{resource}: {}", shown.join(", ")));
-        }
-        Outcome::Fail | Outcome::Error => {
-            if let Some(resource) = &e.resource {
-                lines.push(resource.clone());
-            }
-            for c in e.comparisons.iter().filter(|c| !c.ok) {
-                lines.push(format!(
-                    "{}: expected {}, observed {}",
-                    c.field, c.expected, c.observed
-                ));
-            }
-        }
-        Outcome::Signed => {
-            let at = e
-                .signed_at
-                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default();
-            let by = e.signed_by.as_deref().unwrap_or("?");
-            lines.push(format!("signed by {by}, {at}"));
-        }
-        Outcome::Waived => {
-            if let Some(w) = &e.waiver {
-                let ticket = w
-                    .ticket
-                    .as_ref()
-                    .map(|t| format!(" [{t}]"))
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "waived by {} until {}: {}{ticket}",
-                    w.by, w.until, w.reason
-                ));
-            }
-            for c in e.comparisons.iter().filter(|c| !c.ok) {
-                lines.push(format!(
-                    "{}: expected {}, observed {}",
-                    c.field, c.expected, c.observed
-                ));
-            }
-        }
-        Outcome::Pending | Outcome::Skipped => {}
+/// The verdict in words, as the last line of the table and the only line of a run whose
+/// reports go to files.
+pub fn verdict_words(readiness: Readiness) -> &'static str {
+    match readiness {
+        Readiness::Ready => "READY",
+        Readiness::NotReady => "NOT READY",
+        Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
     }
-    if let Some(message) = &e.message {
-        lines.push(message.clone());
-    }
-    if let Some(note) = &e.note {
-        lines.push(format!("note: {note}"));
-    }
-    if let Some(fix) = &e.fix {
-        lines.push(format!("fix: {fix}"));
-    }
-    lines.join("\n")
+}
+
+/// `pre-deploy: NOT READY — 3 FAIL, 12 PENDING, 30 PASS`
+pub fn verdict_line(report: &PhaseReport) -> String {
+    let parts: Vec<String> = counts(report)
+        .iter()
+        .rev()
+        .map(|(o, n)| format!("{n} {}", o.label()))
+        .collect();
+    format!(
+        "{}: {} — {}",
+        report.phase,
+        verdict_words(report.readiness()),
+        parts.join(", ")
+    )
 }
 
 /// The table of a phase run, grouped by section, and its summary.
@@ -125,7 +84,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
                 plain(&item.text),
                 item.id
             )),
-            Cell::new(evidence_text(item)),
+            Cell::new(super::evidence_lines(item).join("\n")),
         ]);
     }
     for approval in &report.approvals {
@@ -165,20 +124,10 @@ pub fn phase_table(report: &PhaseReport) -> String {
         );
     }
     let _ = writeln!(out, "{table}");
-    let parts: Vec<String> = counts(report)
-        .iter()
-        .rev()
-        .map(|(o, n)| format!("{n} {}", o.label()))
-        .collect();
-    let verdict = match report.readiness() {
-        Readiness::Ready => "READY",
-        Readiness::NotReady => "NOT READY",
-        Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
-    };
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
-    let _ = write!(out, "{}: {verdict} — {}", report.phase, parts.join(", "));
+    let _ = write!(out, "{}", verdict_line(report));
     out
 }
 
