@@ -102,7 +102,7 @@ fn write_case(out: &mut String, classname: &str, case: &Case) {
         escape(classname),
         escape(&case.name)
     );
-    let body = escape(&case.body);
+    let body = escape_text(&case.body);
     match &case.verdict {
         Verdict::Passed if case.body.is_empty() => {
             let _ = writeln!(out, "{open}/>");
@@ -126,6 +126,13 @@ fn write_case(out: &mut String, classname: &str, case: &Case) {
                 out,
                 "{open}>\n      <error message=\"{}\" type=\"ERROR\">{body}</error>\n    \
                  </testcase>",
+                escape(message)
+            );
+        }
+        Verdict::Skipped { message } if case.body.is_empty() => {
+            let _ = writeln!(
+                out,
+                "{open}>\n      <skipped message=\"{}\"/>\n    </testcase>",
                 escape(message)
             );
         }
@@ -258,9 +265,27 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Text made safe for element content: as [`escape`], but line breaks and quotes stay as they
+/// are, so the evidence reads as lines in the raw file too.
+fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\n' | '\t' => out.push(c),
+            '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, escape_text};
 
     #[test]
     fn markup_and_forbidden_characters_are_escaped() {
@@ -269,5 +294,6 @@ mod tests {
             "a&lt;b&gt;&amp;&quot;c&apos;\u{FFFD}[31m]]&gt;&#10;"
         );
         assert_eq!(escape("naïve 🐕"), "naïve 🐕");
+        assert_eq!(escape_text("a\n\"b\"\u{0}"), "a\n\"b\"\u{FFFD}");
     }
 }

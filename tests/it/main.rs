@@ -7,6 +7,8 @@ mod harness;
 mod lint;
 mod properties;
 mod record;
+mod reports;
 mod review;
 mod run_aws;
+mod snapshot;
 mod state;
