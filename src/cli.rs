@@ -96,7 +96,8 @@ pub enum Command {
     /// phase's last run), as Markdown in the source document's shape or as HTML; no AWS calls.
     Report(ReportArgs),
     /// Compare two `run --format json` reports: what failed, was fixed, signed, waived, added
-    /// or removed. Exits 0 when nothing got worse, 1 when something did.
+    /// or removed. Exits 0 when nothing got worse, 1 when something did, 2 when a report cannot
+    /// be read or the two are of different phases.
     Diff(DiffArgs),
 }
 
@@ -124,7 +125,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 
-    /// Also write the result to this file (repeatable). The format is FORMAT: when given
+    /// Write the result to this file (repeatable). The format is FORMAT: when given
     /// (junit:out.xml), else the extension's (.xml junit, .json json, .md markdown, .html
     /// html, .txt table), else --format. With outputs, stdout shows only the verdict line.
     #[arg(long = "output", value_name = "[FORMAT:]PATH", value_parser = parse_output)]

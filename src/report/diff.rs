@@ -145,6 +145,8 @@ pub fn diff(old: &RunDocument, new: &RunDocument) -> anyhow::Result<Diff> {
     let after = new.counted();
     for item in &after {
         match before.iter().find(|b| b.id == item.id) {
+            // TODO: evidence that changed under an unchanged outcome (a FAIL whose observed
+            // value moved) is not reported; only outcomes are compared.
             Some(was) if was.outcome == item.outcome => unchanged += 1,
             Some(was) => changes.push(Changed {
                 change: classify(item.outcome),

@@ -176,8 +176,13 @@ fn notes(out: &mut String, notes: Option<&str>, indent: &str) {
         .map(str::trim)
         .filter(|l| !l.is_empty())
         .collect();
+    let listed = |l: &str| l.starts_with("- ");
     for (i, line) in lines.iter().enumerate() {
-        let brk = if i + 1 < lines.len() { "\\" } else { "" };
+        // A hard break joins lines of text; a list item ends its line by itself.
+        let joined = lines
+            .get(i + 1)
+            .is_some_and(|next| !listed(next) && !listed(line));
+        let brk = if joined { "\\" } else { "" };
         let _ = writeln!(out, "{indent}{}{brk}", md_plain(line));
     }
     if !lines.is_empty() {

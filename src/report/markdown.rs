@@ -184,11 +184,23 @@ fn item_details(out: &mut String, item: &ItemResult) {
     out.push_str("\n</details>\n\n");
 }
 
-/// Text for HTML inside Markdown (`<summary>` lines) and for Markdown text: the characters
-/// that start a tag or an entity become entities. `>` and quotes stay, for raw readability:
-/// no tag is opened and no attribute holds them.
+/// Text for HTML inside Markdown (`<summary>` lines) and for Markdown text: a `<` that could
+/// open a tag and an `&` that could start an entity become entities; every other character
+/// stays as written (`< 200ms`, `Domain & SSL`), so the raw file reads as the source did.
 pub fn html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;")
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied().unwrap_or(' ');
+        match c {
+            '<' if next.is_ascii_alphabetic() || matches!(next, '/' | '!' | '?') => {
+                out.push_str("&lt;")
+            }
+            '&' if next.is_ascii_alphanumeric() || next == '#' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The checklist's own Markdown (item text) on one line: its emphasis and code marks stay,
@@ -255,5 +267,9 @@ mod tests {
     #[test]
     fn cells_stay_on_one_line_and_escape_markup() {
         assert_eq!(cell("a|b\n<c>"), "a\\|b &lt;c>");
+        assert_eq!(
+            html("< 200ms & <b>&amp; &#1;"),
+            "< 200ms & &lt;b>&amp;amp; &amp;#1;"
+        );
     }
 }

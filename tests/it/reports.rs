@@ -984,3 +984,59 @@ fn the_readme_github_actions_example_runs_as_written() {
     );
     assert!(summary.contains("<code>rds-multi-az</code>"));
 }
+
+#[test]
+fn report_writes_the_bundled_checklist_back_in_the_source_documents_shape() {
+    use barkcheck::checklist::markdown::boxes;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let endpoint = crate::harness::closed_port_url();
+    let signed = run(
+        d,
+        &endpoint,
+        &["sign", "rollback-plan-documented", "--by", "alice"],
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+
+    // No AWS call is made: the endpoint is a closed port, and the report still renders.
+    let ran = run(d, &endpoint, &["report", "--output", "DEPLOYMENT.md"]);
+    assert_eq!(ran.code, 0, "{}", ran.stderr);
+    let rendered = std::fs::read_to_string(d.join("DEPLOYMENT.md")).unwrap();
+    let source_path =
+        crate::harness::repo().join("../shared/seeds/barkbase-production-checklist.md");
+    let source = std::fs::read_to_string(&source_path).unwrap();
+
+    // Every box of the source sits under the same `##`, `###` and numbered step, at the same
+    // depth, with the same text, in the same order; the sign-off lines read as the source's
+    // until someone approves. (The source's success criteria are ✅ bullets; here, boxes.)
+    type Place = (Option<String>, Option<String>, Option<String>);
+    let by_place = |markdown: &str| {
+        let mut places: BTreeMap<Place, Vec<(usize, String)>> = BTreeMap::new();
+        for b in boxes(markdown) {
+            places
+                .entry((b.part, b.title, b.step))
+                .or_default()
+                .push((b.depth, b.text));
+        }
+        places
+    };
+    let (want, got) = (by_place(&source), by_place(&rendered));
+    assert_eq!(
+        want.keys().collect::<Vec<_>>(),
+        got.keys().collect::<Vec<_>>()
+    );
+    for (place, items) in &want {
+        assert_eq!(&got[place], items, "{place:?}");
+    }
+
+    // Ticked from the state: the one item signed, with who signed it under it.
+    let ticked: Vec<String> = boxes(&rendered)
+        .into_iter()
+        .filter(|b| b.ticked)
+        .map(|b| b.text)
+        .collect();
+    assert_eq!(ticked, ["Rollback plan documented"]);
+    assert!(
+        rendered.contains("- [x] Rollback plan documented\n    > **SIGNED** — signed by alice, ")
+    );
+}
