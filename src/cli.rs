@@ -60,6 +60,31 @@ pub struct Global {
     /// Send every AWS call to this endpoint (a local stand-in); AWS_ENDPOINT_URL also works.
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
+
+    /// When to colour outcomes: auto colours only at a terminal and not when NO_COLOR is set.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// At a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always, even into a pipe or a file (and whatever NO_COLOR says).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// The choice when it is not left to the terminal.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorWhen::Auto => None,
+            ColorWhen::Always => Some(true),
+            ColorWhen::Never => Some(false),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -92,6 +117,51 @@ pub enum Command {
     Lint,
     /// List the fields a verifier kind offers to `expect:`, with their types.
     Fields(FieldsArgs),
+    /// Explain an item: what it checks, the AWS calls and IAM actions, what it last observed,
+    /// how to fix it; for a manual item, who signed it.
+    Explain(ExplainArgs),
+    /// Print the least-privilege, read-only IAM policy that the selected checks need.
+    IamPolicy(IamPolicyArgs),
+    /// Print a shell completion script: barkcheck completions bash > /etc/bash_completion.d/...
+    Completions(CompletionsArgs),
+    /// Print the man page, roff: barkcheck man | man -l -
+    Man(ManArgs),
+    /// Print the JSON Schema of the checklist format, for an editor's YAML support.
+    Schema,
+    /// Turn a Markdown checklist (`- [ ]` boxes under headings) into a checklist file.
+    Import(ImportArgs),
+}
+
+/// Which items of a phase to run; with none of these, the whole phase.
+#[derive(Debug, Default, Clone, Args)]
+pub struct Selection {
+    /// Only this section or numbered step, by id. Repeatable.
+    #[arg(long = "section", value_name = "ID")]
+    pub sections: Vec<String>,
+    /// Only this item and its sub-items, by id. Repeatable.
+    #[arg(long = "item", value_name = "ID")]
+    pub items: Vec<String>,
+    /// Only items with this tag (and their sub-items). Repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out this item (with its sub-items) or section. Repeatable.
+    #[arg(long = "skip", value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Only automated items (those with a `verify:` block).
+    #[arg(long)]
+    pub only_automated: bool,
+}
+
+impl Selection {
+    pub fn filter(&self) -> crate::checklist::select::Filter {
+        crate::checklist::select::Filter {
+            sections: self.sections.clone(),
+            items: self.items.clone(),
+            tags: self.tags.clone(),
+            skip: self.skip.clone(),
+            only_automated: self.only_automated,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -116,6 +186,56 @@ pub struct RunArgs {
     /// is tried up to 3 times).
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
     pub timeout: f64,
+
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Every manual item must be signed, blocking or not (a waiver still counts).
+    #[arg(long, conflicts_with = "no_manual")]
+    pub require_signed: bool,
+
+    /// Judge automated items only: manual items and approvals show SKIPPED ("not judged") and
+    /// do not gate. Such a run is not recorded.
+    #[arg(long)]
+    pub no_manual: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The item's id, as shown by `run` and `status`.
+    pub item: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Only the checks of this phase [default: every phase].
+    #[arg(long, value_name = "PHASE")]
+    pub phase: Option<String>,
+
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command's own page, like `run` [default: the page of barkcheck itself].
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The Markdown checklist.
+    pub file: PathBuf,
+    /// Write the checklist here instead of to stdout; an existing file is replaced.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

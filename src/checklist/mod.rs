@@ -7,7 +7,10 @@
 pub mod expect;
 pub mod load;
 pub mod markdown;
+pub mod import;
 mod raw;
+pub mod schema;
+pub mod select;
 pub mod yaml;
 
 pub use load::{LoadError, Overrides, load_bundled, load_file};

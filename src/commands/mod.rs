@@ -1,11 +1,17 @@
 //! One module per subcommand, and what they share: loading the checklist and its state.
 
 pub mod approve;
+pub mod completions;
+pub mod explain;
 pub mod fields;
+pub mod iam_policy;
+pub mod import;
 pub mod lint;
 pub mod log;
+pub mod man;
 pub mod open;
 pub mod run;
+pub mod schema;
 pub mod sign;
 pub mod status;
 pub mod verify;

@@ -1,10 +1,11 @@
 //! Rendering results for people and machines; the only code that writes to stdout.
 
+pub mod progress;
 mod table;
 
-pub use table::{new_table, phase_table, status_table};
+pub use table::{new_table, phase_table, phase_table_styled, status_table};
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use crate::runner::PhaseReport;
 
@@ -23,6 +24,23 @@ pub const JSON_SCHEMA_VERSION: u32 = 1;
 pub fn print_table(report: &PhaseReport) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     tolerate_closed_pipe(writeln!(out, "{}", phase_table(report)))
+}
+
+/// Prints a phase report as a table with its outcomes coloured when `colour` is on.
+pub fn print_table_styled(report: &PhaseReport, colour: bool) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    tolerate_closed_pipe(writeln!(out, "{}", phase_table_styled(report, colour)))
+}
+
+/// Whether to colour what goes to stdout: as `forced` (`--color always|never`), else only at a
+/// terminal, and not when NO_COLOR is set to anything (the NO_COLOR convention) or TERM is `dumb`.
+pub fn colour_stdout(forced: Option<bool>) -> bool {
+    if let Some(forced) = forced {
+        return forced;
+    }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
+    std::io::stdout().is_terminal() && !no_color && !dumb
 }
 
 /// Prints a phase report as one JSON document.

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::checklist::{Checklist, plain};
 use crate::runner::{ItemResult, PhaseReport, Readiness, section_label};
@@ -103,9 +103,36 @@ fn evidence_text(item: &ItemResult) -> String {
     lines.join("\n")
 }
 
+/// An outcome's cell, coloured when `colour` is on: green for PASS and SIGNED, red for FAIL,
+/// bold magenta for ERROR (it is not a failure: barkcheck could not tell), yellow for PENDING.
+fn outcome_cell(outcome: Outcome, colour: bool) -> Cell {
+    let cell = Cell::new(outcome.label());
+    if !colour {
+        return cell;
+    }
+    let cell = match outcome {
+        Outcome::Pass | Outcome::Signed => cell.fg(Color::Green),
+        Outcome::Fail => cell.fg(Color::Red),
+        Outcome::Error => cell.fg(Color::Magenta),
+        Outcome::Pending => cell.fg(Color::Yellow),
+        Outcome::Waived => cell.fg(Color::Cyan),
+        Outcome::Skipped => cell.fg(Color::DarkGrey),
+    };
+    cell.add_attribute(Attribute::Bold)
+}
+
 /// The table of a phase run, grouped by section, and its summary.
 pub fn phase_table(report: &PhaseReport) -> String {
+    phase_table_styled(report, false)
+}
+
+/// The table of a phase run with its outcomes coloured when `colour` is on.
+pub fn phase_table_styled(report: &PhaseReport, colour: bool) -> String {
     let mut table = new_table(&["Outcome", "Item", "Evidence"]);
+    if colour {
+        // comfy-table styles only at a terminal by itself; `--color always` styles anywhere.
+        table.enforce_styling();
+    }
     let mut section = None;
     for item in &report.items {
         if section.as_ref() != Some(&item.section) {
@@ -119,7 +146,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
         let indent = "  ".repeat(item.depth);
         let blocking = if item.blocking { "" } else { " (non-blocking)" };
         table.add_row(vec![
-            Cell::new(item.outcome.label()),
+            outcome_cell(item.outcome, colour),
             Cell::new(format!(
                 "{indent}{}{blocking}\n{indent}  {}",
                 plain(&item.text),
@@ -138,6 +165,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
             ]);
         }
         let mut detail = match (&approval.by, approval.at) {
+            _ if approval.outcome == Outcome::Skipped => approval.note.clone().unwrap_or_default(),
             (Some(by), Some(at)) => {
                 format!("approved by {by}, {}", at.strftime("%Y-%m-%d %H:%M UTC"))
             }
@@ -147,7 +175,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
             detail = format!("{detail}\n{why}");
         }
         table.add_row(vec![
-            Cell::new(approval.outcome.label()),
+            outcome_cell(approval.outcome, colour),
             Cell::new(format!("{} (approval)", approval.role)),
             Cell::new(detail),
         ]);

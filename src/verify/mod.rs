@@ -138,6 +138,101 @@ impl Kind {
     }
 }
 
+/// One AWS API call a verifier makes, with the IAM action that allows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AwsCall {
+    /// The service's signing name, as in a request's credential scope (`monitoring` is
+    /// CloudWatch): what the local stand-in logs.
+    pub service: &'static str,
+    pub operation: &'static str,
+    /// The IAM action that allows the call, like `rds:DescribeDBInstances`.
+    pub action: &'static str,
+    /// When the call is made, if not for every check of the kind.
+    pub only_when: Option<&'static str>,
+}
+
+const fn aws_call(service: &'static str, operation: &'static str, action: &'static str) -> AwsCall {
+    AwsCall {
+        service,
+        operation,
+        action,
+        only_when: None,
+    }
+}
+
+const fn aws_call_when(
+    service: &'static str,
+    operation: &'static str,
+    action: &'static str,
+    when: &'static str,
+) -> AwsCall {
+    AwsCall {
+        only_when: Some(when),
+        ..aws_call(service, operation, action)
+    }
+}
+
+/// The AWS calls each kind makes, read by `barkcheck explain` and `barkcheck iam-policy`. Adding
+/// a kind? Add its row: one entry per call, every one of them read-only; a kind that probes
+/// without AWS has an empty row. A unit test checks that every kind has a row.
+const AWS_CALLS: &[(Kind, &[AwsCall])] = &[
+    (
+        Kind::RdsInstance,
+        &[
+            aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"),
+            aws_call_when(
+                "rds",
+                "DescribeDBClusters",
+                "rds:DescribeDBClusters",
+                "an instance belongs to an Aurora cluster",
+            ),
+        ],
+    ),
+    (
+        Kind::RdsCluster,
+        &[aws_call("rds", "DescribeDBClusters", "rds:DescribeDBClusters")],
+    ),
+    (
+        Kind::CloudwatchAlarm,
+        &[aws_call("monitoring", "DescribeAlarms", "cloudwatch:DescribeAlarms")],
+    ),
+    (
+        Kind::CloudwatchDashboard,
+        &[
+            aws_call("monitoring", "ListDashboards", "cloudwatch:ListDashboards"),
+            aws_call_when(
+                "monitoring",
+                "GetDashboard",
+                "cloudwatch:GetDashboard",
+                "a dashboard's name is selected",
+            ),
+        ],
+    ),
+    (
+        Kind::LogGroup,
+        &[aws_call("logs", "DescribeLogGroups", "logs:DescribeLogGroups")],
+    ),
+    (
+        Kind::CloudfrontDistribution,
+        &[aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions")],
+    ),
+    (
+        Kind::CloudformationStack,
+        &[aws_call("cloudformation", "DescribeStacks", "cloudformation:DescribeStacks")],
+    ),
+];
+
+impl Kind {
+    /// The AWS calls a check of this kind may make, with their IAM actions.
+    pub fn aws_calls(self) -> &'static [AwsCall] {
+        AWS_CALLS
+            .iter()
+            .find(|(kind, _)| *kind == self)
+            .map(|(_, calls)| *calls)
+            .unwrap_or_default()
+    }
+}
+
 /// Probes the target of a kind whose selector names what to probe rather than what to pick
 /// from a listing. No kind probes yet; the hook is where HTTP, DNS and database checks plug in.
 pub async fn probe(
@@ -355,4 +450,30 @@ fn compare(expectations: &[(String, Matcher)], resource: &Json) -> Vec<Compariso
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_has_a_row_of_aws_calls_and_each_call_only_reads() {
+        for kind in Kind::ALL {
+            let rows = AWS_CALLS.iter().filter(|(k, _)| k == kind).count();
+            assert_eq!(rows, 1, "{} needs exactly one row in AWS_CALLS", kind.name());
+        }
+        for (_, calls) in AWS_CALLS {
+            for call in *calls {
+                let (_, operation) = call.action.split_once(':').expect("service:Operation");
+                assert_eq!(operation, call.operation, "{call:?}");
+                assert!(
+                    ["Describe", "List", "Get"]
+                        .iter()
+                        .any(|verb| operation.starts_with(verb)),
+                    "{} is not a read-only action",
+                    call.action
+                );
+            }
+        }
+    }
 }

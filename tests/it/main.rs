@@ -2,8 +2,13 @@
 //! their own stand-in on loopback (see harness.rs).
 
 mod bundled;
+mod ci_gate;
+mod explain;
 mod faults;
+mod generated;
 mod harness;
+mod iam_policy;
+mod import;
 mod lint;
 mod properties;
 mod record;
