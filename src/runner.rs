@@ -192,8 +192,20 @@ pub async fn run_phase_with(
     let started = Timestamp::now();
     let all = phase.entries();
     let selected: Vec<usize> = (0..all.len())
-        .filter(|&i| options.only.as_ref().is_none_or(|only| only.contains(&all[i].item.id)))
+        .filter(|&i| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&all[i].item.id))
+        })
         .collect();
+
+    if let (Some(progress), Some(_)) = (&options.progress, &inventory) {
+        let checks = selected
+            .iter()
+            .filter(|&&i| all[i].item.check.is_some() && all[i].excluded_by.is_none());
+        progress.total.store(checks.count(), Ordering::Relaxed);
+    }
 
     // Start every automated check at once; the inventory shares the calls between them.
     let mut tasks = Vec::with_capacity(selected.len());
@@ -203,9 +215,6 @@ pub async fn run_phase_with(
             (Some(check), Some(inventory), None) => {
                 let (check, inventory) = (check.clone(), inventory.clone());
                 let progress = options.progress.clone();
-                if let Some(progress) = &progress {
-                    progress.total.fetch_add(1, Ordering::Relaxed);
-                }
                 Some(tokio::spawn(async move {
                     let verdict = decide(&check, &inventory).await;
                     if let Some(progress) = progress {
@@ -234,8 +243,7 @@ pub async fn run_phase_with(
         let mut result = item_result(&all, &all[i], verdict, state, now);
         // Parents are left to sum up their sub-items below.
         let leaf = all[i].item.items.is_empty();
-        if options.skip_manual && leaf && !result.automated && result.outcome != Outcome::Skipped
-        {
+        if options.skip_manual && leaf && !result.automated && result.outcome != Outcome::Skipped {
             result.outcome = Outcome::Skipped;
             result.evidence = Evidence {
                 message: Some(NOT_JUDGED.into()),

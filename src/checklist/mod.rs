@@ -5,9 +5,9 @@
 //! catalog, and ids are known to be unique. Nothing downstream re-validates.
 
 pub mod expect;
+pub mod import;
 pub mod load;
 pub mod markdown;
-pub mod import;
 mod raw;
 pub mod schema;
 pub mod select;

@@ -67,7 +67,7 @@ pub fn checklist_schema() -> Json {
                 },
                 "approvals": {
                     "type": "array",
-                    "description": "Roles whose approval the phase needs: Engineering Lead, CTO, ...",
+                    "description": "Roles that must approve the phase: Engineering Lead, CTO, ...",
                     "items": {"type": "string", "minLength": 1},
                 },
             },
@@ -159,6 +159,8 @@ pub fn checklist_schema() -> Json {
 }
 
 /// An expectation: a value, a comparison like ">= 30", or one operator.
+// TODO: narrow expectations by the field's type (a bool field takes no ">= 30", `matches` only
+// text); the schema accepts any expectation on any field and `barkcheck lint` refuses the rest.
 fn expectation_schema() -> Json {
     let expectation = json!({"$ref": "#/$defs/expectation"});
     let element = json!({"anyOf": [
@@ -253,10 +255,16 @@ fn verify_schema() -> Json {
             name.to_string(),
             json!({"$ref": format!("#/$defs/selector-{name}")}),
         );
-        branches.push(json!({
-            "required": [name, "expect"],
-            "properties": {"expect": {"$ref": format!("#/$defs/fields-{name}")}},
-        }));
+        // The other kinds' keys are refused in this branch: one `verify` names one kind.
+        let mut branch = Map::new();
+        branch.insert(
+            "expect".into(),
+            json!({"$ref": format!("#/$defs/fields-{name}")}),
+        );
+        for other in Kind::ALL.iter().filter(|k| *k != kind) {
+            branch.insert(other.name().to_string(), json!(false));
+        }
+        branches.push(json!({"required": [name, "expect"], "properties": branch}));
     }
     json!({
         "type": "object",
@@ -271,7 +279,10 @@ fn regex_escape(text: &str) -> String {
     text.chars()
         .flat_map(|c| {
             let special = "\\.+*?()|[]{}^$".contains(c);
-            special.then_some('\\').into_iter().chain(std::iter::once(c))
+            special
+                .then_some('\\')
+                .into_iter()
+                .chain(std::iter::once(c))
         })
         .collect()
 }

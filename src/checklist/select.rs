@@ -174,8 +174,7 @@ fn lineage<'e, 'a>(entries: &'e [Entry<'a>], index: usize) -> Vec<&'e Entry<'a>>
 fn unknown(checklist: &Checklist, what: &str, name: &str, known: &[&str], scope: &str) -> String {
     let elsewhere = checklist.phases.iter().find(|p| {
         p.entries().iter().any(|e| e.item.id == name)
-            || p
-                .sections
+            || p.sections
                 .iter()
                 .flat_map(|s| std::iter::once(s).chain(&s.sections))
                 .any(|s| s.id == name)

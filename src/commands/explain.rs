@@ -15,8 +15,8 @@ use crate::checklist::{Check, Entry, MatchMode, Phase, plain};
 use crate::cli::{ExplainArgs, Global};
 use crate::report;
 use crate::runner::{Evidence, section_label, signoff_outcome};
-use crate::state::history::{self, Action};
 use crate::state::State;
+use crate::state::history::{self, Action};
 use crate::verify::{Kind, Outcome};
 
 pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<u8> {
@@ -54,7 +54,11 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<u8> {
         let _ = writeln!(out, "  tags: {}", item.tags.join(", "));
     }
     if let Some(when) = &item.when {
-        let now = if when.holds { "true now" } else { "false now: SKIPPED" };
+        let now = if when.holds {
+            "true now"
+        } else {
+            "false now: SKIPPED"
+        };
         let _ = writeln!(out, "  applies when `{}` is true ({now})", when.written);
     } else if let Some(when) = entry.excluded_by {
         let _ = writeln!(
@@ -109,7 +113,10 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<u8> {
             let _ = writeln!(out, "How to fix a failure: {fix}");
         }
         None if item.check.is_some() => {
-            let _ = writeln!(out, "How to fix a failure: the checklist gives no `fix:` here.");
+            let _ = writeln!(
+                out,
+                "How to fix a failure: the checklist gives no `fix:` here."
+            );
         }
         None => {}
     }
@@ -365,12 +372,18 @@ pub fn words(matcher: &Matcher) -> String {
         Matcher::Any(element) => match element.as_ref() {
             Element::Value(inner) => format!("have some element that must {}", words(inner)),
             Element::Fields(fields) => {
-                format!("have some element whose {}", field_words(fields, " and whose "))
+                format!(
+                    "have some element whose {}",
+                    field_words(fields, " and whose ")
+                )
             }
         },
         Matcher::All(element) => match element.as_ref() {
             Element::Value(inner) => {
-                format!("have at least one element, each of which must {}", words(inner))
+                format!(
+                    "have at least one element, each of which must {}",
+                    words(inner)
+                )
             }
             Element::Fields(fields) => format!(
                 "have at least one element, and in every element {}",

@@ -24,13 +24,19 @@ pub fn run(args: &ManArgs) -> anyhow::Result<u8> {
                 let hint = expect::suggest(name, &words)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                bail!("there is no command `{name}`{hint} (commands: {})", names.join(", "));
+                bail!(
+                    "there is no command `{name}`{hint} (commands: {})",
+                    names.join(", ")
+                );
             };
             sub.clone()
         }
     };
     let mut page = Vec::new();
-    clap_mangen::Man::new(command).render(&mut page)?;
+    let source = format!("barkcheck {}", env!("CARGO_PKG_VERSION"));
+    clap_mangen::Man::new(command)
+        .source(source)
+        .render(&mut page)?;
     report::print_text(String::from_utf8(page)?.trim_end())?;
     Ok(0)
 }

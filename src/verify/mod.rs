@@ -5,6 +5,9 @@
 //! JSON view of each resource. A check selects resources from the listing and compares fields;
 //! the [`Verdict`] carries the evidence. A failed call is an ERROR with its cause, and a
 //! selector that matches nothing is a FAIL that says so: neither is ever a pass.
+//!
+//! `AWS_CALLS` says, kind by kind, which AWS calls a check makes and which IAM actions they
+//! need; `barkcheck explain` and `barkcheck iam-policy` read it.
 
 pub mod aws;
 mod cloudformation;
@@ -190,11 +193,19 @@ const AWS_CALLS: &[(Kind, &[AwsCall])] = &[
     ),
     (
         Kind::RdsCluster,
-        &[aws_call("rds", "DescribeDBClusters", "rds:DescribeDBClusters")],
+        &[aws_call(
+            "rds",
+            "DescribeDBClusters",
+            "rds:DescribeDBClusters",
+        )],
     ),
     (
         Kind::CloudwatchAlarm,
-        &[aws_call("monitoring", "DescribeAlarms", "cloudwatch:DescribeAlarms")],
+        &[aws_call(
+            "monitoring",
+            "DescribeAlarms",
+            "cloudwatch:DescribeAlarms",
+        )],
     ),
     (
         Kind::CloudwatchDashboard,
@@ -210,15 +221,27 @@ const AWS_CALLS: &[(Kind, &[AwsCall])] = &[
     ),
     (
         Kind::LogGroup,
-        &[aws_call("logs", "DescribeLogGroups", "logs:DescribeLogGroups")],
+        &[aws_call(
+            "logs",
+            "DescribeLogGroups",
+            "logs:DescribeLogGroups",
+        )],
     ),
     (
         Kind::CloudfrontDistribution,
-        &[aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions")],
+        &[aws_call(
+            "cloudfront",
+            "ListDistributions",
+            "cloudfront:ListDistributions",
+        )],
     ),
     (
         Kind::CloudformationStack,
-        &[aws_call("cloudformation", "DescribeStacks", "cloudformation:DescribeStacks")],
+        &[aws_call(
+            "cloudformation",
+            "DescribeStacks",
+            "cloudformation:DescribeStacks",
+        )],
     ),
 ];
 
@@ -460,7 +483,12 @@ mod tests {
     fn every_kind_has_a_row_of_aws_calls_and_each_call_only_reads() {
         for kind in Kind::ALL {
             let rows = AWS_CALLS.iter().filter(|(k, _)| k == kind).count();
-            assert_eq!(rows, 1, "{} needs exactly one row in AWS_CALLS", kind.name());
+            assert_eq!(
+                rows,
+                1,
+                "{} needs exactly one row in AWS_CALLS",
+                kind.name()
+            );
         }
         for (_, calls) in AWS_CALLS {
             for call in *calls {

@@ -21,7 +21,10 @@ fn ids(report: &Json) -> BTreeSet<String> {
 }
 
 /// The ids of the bundled checklist's items in a section or step of a phase.
-fn bundled_ids(phase: &str, keep: impl Fn(&barkcheck::checklist::Entry<'_>) -> bool) -> BTreeSet<String> {
+fn bundled_ids(
+    phase: &str,
+    keep: impl Fn(&barkcheck::checklist::Entry<'_>) -> bool,
+) -> BTreeSet<String> {
     let checklist = load_bundled(&Overrides::default()).unwrap();
     checklist
         .phase(phase)
@@ -61,7 +64,11 @@ fn recorded_runs(dir: &Path) -> usize {
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().ends_with(".history.jsonl"))
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
-        .map(|text| text.lines().filter(|l| l.contains(r#""action":"run""#)).count())
+        .map(|text| {
+            text.lines()
+                .filter(|l| l.contains(r#""action":"run""#))
+                .count()
+        })
         .sum()
 }
 
@@ -70,8 +77,18 @@ fn a_section_selection_runs_and_shows_only_that_section_and_calls_only_its_servi
     let standin = StandIn::start("gaps");
     standin.reset_requests();
     let dir = tempfile::tempdir().unwrap();
-    let args = ["run", "--phase", "pre-deploy", "--section", "database-setup"];
-    let result = run(dir.path(), &standin.url, &[&args[..], &["--format", "json"]].concat());
+    let args = [
+        "run",
+        "--phase",
+        "pre-deploy",
+        "--section",
+        "database-setup",
+    ];
+    let result = run(
+        dir.path(),
+        &standin.url,
+        &[&args[..], &["--format", "json"]].concat(),
+    );
     assert_eq!(result.code, 1, "the RDS gaps fail: {}", result.stderr);
     let report = result.json();
     assert_eq!(
@@ -87,7 +104,11 @@ fn a_section_selection_runs_and_shows_only_that_section_and_calls_only_its_servi
     // Only RDS was asked: the alarms, logs, CloudFront and stacks of other sections were not.
     assert_eq!(services(&standin), BTreeSet::from(["rds".to_string()]));
     assert!(result.stderr.contains("not recorded"), "{}", result.stderr);
-    assert_eq!(recorded_runs(dir.path()), 0, "a selected run is not recorded");
+    assert_eq!(
+        recorded_runs(dir.path()),
+        0,
+        "a selected run is not recorded"
+    );
 }
 
 #[test]
@@ -112,9 +133,14 @@ fn items_tags_and_skips_select_and_combine() {
     // A tag selects the items tagged with it; a different flag narrows it.
     standin.reset_requests();
     let report = json(&["--tag", "cloudfront"]);
-    let tagged = bundled_ids("pre-deploy", |e| e.item.tags.iter().any(|t| t == "cloudfront"));
+    let tagged = bundled_ids("pre-deploy", |e| {
+        e.item.tags.iter().any(|t| t == "cloudfront")
+    });
     assert_eq!(ids(&report), tagged);
-    assert_eq!(services(&standin), BTreeSet::from(["cloudfront".to_string()]));
+    assert_eq!(
+        services(&standin),
+        BTreeSet::from(["cloudfront".to_string()])
+    );
     let report = json(&["--tag", "cloudfront", "--section", "domain-and-ssl"]);
     let narrowed = bundled_ids("pre-deploy", |e| {
         e.section.id == "domain-and-ssl" && e.item.tags.iter().any(|t| t == "cloudfront")
@@ -129,8 +155,17 @@ fn items_tags_and_skips_select_and_combine() {
         e.section.id != "monitoring-and-alerting" && e.item.check.is_some()
     });
     assert_eq!(ids(&report), expected);
-    assert!(report["items"].as_array().unwrap().iter().all(|i| i["automated"] == true));
-    assert!(!services(&standin).contains("monitoring"), "alarms and dashboards were skipped");
+    assert!(
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["automated"] == true)
+    );
+    assert!(
+        !services(&standin).contains("monitoring"),
+        "alarms and dashboards were skipped"
+    );
 }
 
 #[test]
@@ -139,11 +174,20 @@ fn an_unknown_name_is_an_error_with_a_suggestion_and_nothing_runs() {
     standin.reset_requests();
     let dir = tempfile::tempdir().unwrap();
     let cases: [(&[&str], &str); 6] = [
-        (&["--section", "databse-setup"], "did you mean `database-setup`?"),
+        (
+            &["--section", "databse-setup"],
+            "did you mean `database-setup`?",
+        ),
         (&["--item", "rds-multi-azz"], "did you mean `rds-multi-az`?"),
         (&["--tag", "cloudfrnt"], "did you mean `cloudfront`?"),
-        (&["--skip", "no-such-thing"], "there is no item or section `no-such-thing`"),
-        (&["--item", "cdk-deploy-complete"], "item `cdk-deploy-complete` is in phase deploy"),
+        (
+            &["--skip", "no-such-thing"],
+            "there is no item or section `no-such-thing`",
+        ),
+        (
+            &["--item", "cdk-deploy-complete"],
+            "item `cdk-deploy-complete` is in phase deploy",
+        ),
         (
             &["--section", "security-standardization", "--only-automated"],
             "selects no item of phase pre-deploy",
@@ -154,17 +198,35 @@ fn an_unknown_name_is_an_error_with_a_suggestion_and_nothing_runs() {
         args.extend(flags);
         let result = run(dir.path(), &standin.url, &args);
         assert_eq!(result.code, 2, "{flags:?}: {}", result.stderr);
-        assert!(result.stderr.contains(expected), "{flags:?}: {}", result.stderr);
+        assert!(
+            result.stderr.contains(expected),
+            "{flags:?}: {}",
+            result.stderr
+        );
         assert_eq!(result.stdout, "", "{flags:?} printed a report");
     }
     let result = run(
         dir.path(),
         &standin.url,
-        &["run", "--phase", "pre-deploy", "--section", "pre-deployment-approval"],
+        &[
+            "run",
+            "--phase",
+            "pre-deploy",
+            "--section",
+            "pre-deployment-approval",
+        ],
     );
     assert_eq!(result.code, 2);
-    assert!(result.stderr.contains("only role approvals"), "{}", result.stderr);
-    assert_eq!(standin.requests(), Vec::new(), "no AWS call for a refused selection");
+    assert!(
+        result.stderr.contains("only role approvals"),
+        "{}",
+        result.stderr
+    );
+    assert_eq!(
+        standin.requests(),
+        Vec::new(),
+        "no AWS call for a refused selection"
+    );
 }
 
 #[test]
@@ -173,17 +235,37 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
     let dir = tempfile::tempdir().unwrap();
     // moto cannot show Performance Insights (shared/moto-notes.md): its FAIL is waived here.
     let waive = [
-        "waive", "rds-performance-insights", "--reason", "moto has no Performance Insights",
-        "--until", "2999-01-01", "--by", "tester",
+        "waive",
+        "rds-performance-insights",
+        "--reason",
+        "moto has no Performance Insights",
+        "--until",
+        "2999-01-01",
+        "--by",
+        "tester",
     ];
     assert_eq!(run(dir.path(), &standin.url, &waive).code, 0);
     let whole = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
-    assert_eq!(whole.code, 1, "manual items pending and approvals missing: not ready");
+    assert_eq!(
+        whole.code, 1,
+        "manual items pending and approvals missing: not ready"
+    );
     assert_eq!(recorded_runs(dir.path()), 1);
 
-    let args = ["run", "--phase", "pre-deploy", "--no-manual", "--format", "json"];
+    let args = [
+        "run",
+        "--phase",
+        "pre-deploy",
+        "--no-manual",
+        "--format",
+        "json",
+    ];
     let result = run(dir.path(), &standin.url, &args);
-    assert_eq!(result.code, 0, "every automated item passes: {}", result.stdout);
+    assert_eq!(
+        result.code, 0,
+        "every automated item passes: {}",
+        result.stdout
+    );
     let report = result.json();
     let manual = item(&report, "replace-wildcard-cors-54-lambda");
     assert_eq!(manual["outcome"], "SKIPPED");
@@ -199,13 +281,37 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
     assert_eq!(report["readiness"], "ready");
 
     // The table says why; a failing automated item still fails the gate.
-    let table = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy", "--no-manual"]);
+    let table = run(
+        dir.path(),
+        &standin.url,
+        &["run", "--phase", "pre-deploy", "--no-manual"],
+    );
     assert_eq!(table.code, 0, "{}", table.stdout);
-    assert!(table.stdout.contains("not judged: --no-manual"), "{}", table.stdout);
-    assert_eq!(run(dir.path(), &standin.url, &["unwaive", "rds-performance-insights"]).code, 0);
-    let failing = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy", "--no-manual"]);
+    assert!(
+        table.stdout.contains("not judged: --no-manual"),
+        "{}",
+        table.stdout
+    );
+    assert_eq!(
+        run(
+            dir.path(),
+            &standin.url,
+            &["unwaive", "rds-performance-insights"]
+        )
+        .code,
+        0
+    );
+    let failing = run(
+        dir.path(),
+        &standin.url,
+        &["run", "--phase", "pre-deploy", "--no-manual"],
+    );
     assert_eq!(failing.code, 1, "{}", failing.stdout);
-    assert_eq!(recorded_runs(dir.path()), 1, "--no-manual runs are not recorded");
+    assert_eq!(
+        recorded_runs(dir.path()),
+        1,
+        "--no-manual runs are not recorded"
+    );
 }
 
 const SMALL: &str = r#"
@@ -235,9 +341,20 @@ fn require_signed_makes_every_manual_item_gate_blocking_or_not() {
         run(dir.path(), "http://127.0.0.1:9", &all)
     };
     assert_eq!(bc(&["sign", "tests-green", "--by", "alice"]).code, 0);
-    assert_eq!(bc(&["run", "--phase", "ship"]).code, 0, "the optional item does not block");
+    assert_eq!(
+        bc(&["run", "--phase", "ship"]).code,
+        0,
+        "the optional item does not block"
+    );
 
-    let strict = bc(&["run", "--phase", "ship", "--require-signed", "--format", "json"]);
+    let strict = bc(&[
+        "run",
+        "--phase",
+        "ship",
+        "--require-signed",
+        "--format",
+        "json",
+    ]);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
     let report = strict.json();
     assert_eq!(item(&report, "blog-post")["outcome"], "PENDING");
@@ -245,7 +362,14 @@ fn require_signed_makes_every_manual_item_gate_blocking_or_not() {
 
     // A waiver still accepts a pending item; a signature satisfies the gate.
     let waived = bc(&[
-        "waive", "blog-post", "--reason", "after launch", "--until", "2999-01-01", "--by", "bo",
+        "waive",
+        "blog-post",
+        "--reason",
+        "after launch",
+        "--until",
+        "2999-01-01",
+        "--by",
+        "bo",
     ]);
     assert_eq!(waived.code, 0, "{}", waived.stderr);
     assert_eq!(bc(&["run", "--phase", "ship", "--require-signed"]).code, 0);
@@ -254,14 +378,21 @@ fn require_signed_makes_every_manual_item_gate_blocking_or_not() {
     assert_eq!(bc(&["run", "--phase", "ship", "--require-signed"]).code, 0);
 
     let both = bc(&["run", "--phase", "ship", "--require-signed", "--no-manual"]);
-    assert_eq!(both.code, 2, "the two contradict each other: {}", both.stderr);
+    assert_eq!(
+        both.code, 2,
+        "the two contradict each other: {}",
+        both.stderr
+    );
 }
 
 /// Runs barkcheck inside a pseudo-terminal (util-linux `script`), as a person at a terminal
 /// would, with the harness's safe environment; returns everything the terminal showed.
 fn at_terminal(dir: &Path, endpoint: &str, env: &[(&str, &str)], args: &[&str]) -> Ran {
     let template = barkcheck(dir, endpoint);
-    let mut line = format!("stty cols 160 rows 50; exec '{}'", template.get_program().to_string_lossy());
+    let mut line = format!(
+        "stty cols 160 rows 50; exec '{}'",
+        template.get_program().to_string_lossy()
+    );
     for arg in args {
         line.push_str(&format!(" '{arg}'"));
     }
@@ -289,7 +420,13 @@ const COLOUR: &str = "\u{1b}[38;5;";
 fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
     let standin = StandIn::start("gaps");
     let dir = tempfile::tempdir().unwrap();
-    let args = ["run", "--phase", "pre-deploy", "--section", "database-setup"];
+    let args = [
+        "run",
+        "--phase",
+        "pre-deploy",
+        "--section",
+        "database-setup",
+    ];
     let checks = bundled_ids("pre-deploy", |e| {
         e.section.id == "database-setup" && e.item.check.is_some()
     })
@@ -298,7 +435,9 @@ fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
     let terminal = at_terminal(dir.path(), &standin.url, &[], &args);
     assert_eq!(terminal.code, 1, "{}", terminal.stdout);
     assert!(
-        terminal.stdout.contains(&format!("checking {checks}/{checks} …")),
+        terminal
+            .stdout
+            .contains(&format!("checking {checks}/{checks} …")),
         "no progress line in:\n{}",
         terminal.stdout
     );
@@ -307,16 +446,39 @@ fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
 
     let no_color = at_terminal(dir.path(), &standin.url, &[("NO_COLOR", "1")], &args);
     assert!(!no_color.stdout.contains(COLOUR), "NO_COLOR is respected");
-    assert!(no_color.stdout.contains("checking "), "progress is not colour");
-    let never = at_terminal(dir.path(), &standin.url, &[], &[&args[..], &["--color", "never"]].concat());
+    assert!(
+        no_color.stdout.contains("checking "),
+        "progress is not colour"
+    );
+    let never = at_terminal(
+        dir.path(),
+        &standin.url,
+        &[],
+        &[&args[..], &["--color", "never"]].concat(),
+    );
     assert!(!never.stdout.contains(COLOUR), "--color never");
 
     let piped = run(dir.path(), &standin.url, &args);
     assert_eq!(piped.code, 1);
-    assert!(!piped.stderr.contains("checking"), "no progress into a pipe: {}", piped.stderr);
+    assert!(
+        !piped.stderr.contains("checking"),
+        "no progress into a pipe: {}",
+        piped.stderr
+    );
     assert!(!piped.stdout.contains('\u{1b}'), "no escapes into a pipe");
-    let forced = run(dir.path(), &standin.url, &[&args[..], &["--color", "always"]].concat());
-    assert!(forced.stdout.contains(COLOUR), "--color always colours a pipe too");
-    let json = run(dir.path(), &standin.url, &[&args[..], &["--format", "json", "--color", "always"]].concat());
+    let forced = run(
+        dir.path(),
+        &standin.url,
+        &[&args[..], &["--color", "always"]].concat(),
+    );
+    assert!(
+        forced.stdout.contains(COLOUR),
+        "--color always colours a pipe too"
+    );
+    let json = run(
+        dir.path(),
+        &standin.url,
+        &[&args[..], &["--format", "json", "--color", "always"]].concat(),
+    );
     json.json();
 }

@@ -69,9 +69,12 @@ fn the_policy_of_each_phase_is_exactly_the_actions_its_run_calls() {
     let all: BTreeSet<String> = policy_actions(&all.json()).into_iter().collect();
     assert_eq!(all, everything, "without --phase: every phase's actions");
     assert!(
-        all.iter().all(|a| ["Describe", "List", "Get"]
-            .iter()
-            .any(|verb| a.split_once(':').unwrap().1.starts_with(verb))),
+        all.iter()
+            .all(|a| ["Describe", "List", "Get"].iter().any(|verb| a
+                .split_once(':')
+                .unwrap()
+                .1
+                .starts_with(verb))),
         "read-only: {all:?}"
     );
 }
@@ -82,14 +85,25 @@ fn a_selection_narrows_the_policy_and_a_phase_without_aws_checks_needs_none() {
     let bc = |args: &[&str]| run(dir.path(), "http://127.0.0.1:9", args);
     let cloudfront = bc(&["iam-policy", "--phase", "pre-deploy", "--tag", "cloudfront"]);
     assert_eq!(cloudfront.code, 0, "{}", cloudfront.stderr);
-    assert_eq!(policy_actions(&cloudfront.json()), ["cloudfront:ListDistributions"]);
+    assert_eq!(
+        policy_actions(&cloudfront.json()),
+        ["cloudfront:ListDistributions"]
+    );
 
     let rollback = bc(&["iam-policy", "--phase", "rollback"]);
     assert_eq!(rollback.code, 2);
-    assert!(rollback.stderr.contains("need no IAM policy"), "{}", rollback.stderr);
+    assert!(
+        rollback.stderr.contains("need no IAM policy"),
+        "{}",
+        rollback.stderr
+    );
     assert_eq!(rollback.stdout, "");
 
     let typo = bc(&["iam-policy", "--phase", "pre-deplo"]);
     assert_eq!(typo.code, 2);
-    assert!(typo.stderr.contains("did you mean `pre-deploy`?"), "{}", typo.stderr);
+    assert!(
+        typo.stderr.contains("did you mean `pre-deploy`?"),
+        "{}",
+        typo.stderr
+    );
 }

@@ -50,7 +50,10 @@ fn by_phase(checklist: &Checklist) -> BTreeMap<String, (Vec<String>, Vec<String>
 }
 
 fn ids(checklist: &Checklist) -> Vec<String> {
-    checklist.all_items().map(|(_, e)| e.item.id.clone()).collect()
+    checklist
+        .all_items()
+        .map(|(_, e)| e.item.id.clone())
+        .collect()
 }
 
 #[test]
@@ -58,14 +61,24 @@ fn the_source_document_imports_into_a_checklist_that_lints_and_keeps_all_336_box
     let dir = tempfile::tempdir().unwrap();
     let imported = import(dir.path(), "imported.yaml");
     assert!(
-        imported.stderr.contains("imported 335 items and 10 role approvals"),
+        imported
+            .stderr
+            .contains("imported 335 items and 10 role approvals"),
         "{}",
         imported.stderr
     );
 
-    let lint = run(dir.path(), "http://127.0.0.1:9", &["--checklist", "imported.yaml", "lint"]);
+    let lint = run(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["--checklist", "imported.yaml", "lint"],
+    );
     assert_eq!(lint.code, 0, "{}", lint.stderr);
-    assert!(lint.stdout.contains("0 automated"), "every item is manual: {}", lint.stdout);
+    assert!(
+        lint.stdout.contains("0 automated"),
+        "every item is manual: {}",
+        lint.stdout
+    );
 
     let checklist = load_file(&dir.path().join("imported.yaml"), &Overrides::default()).unwrap();
     let approvals: usize = checklist.phases.iter().map(|p| p.approvals().count()).sum();
@@ -76,15 +89,17 @@ fn the_source_document_imports_into_a_checklist_that_lints_and_keeps_all_336_box
         .count();
     let source = std::fs::read_to_string(source()).unwrap();
     let found = boxes(&source);
-    assert_eq!(items - criteria + approvals, 336, "every checkbox, sign-offs as approvals");
+    assert_eq!(
+        items - criteria + approvals,
+        336,
+        "every checkbox, sign-offs as approvals"
+    );
     assert_eq!(criteria, found.iter().filter(|b| b.criterion).count());
     assert_eq!(items + approvals, found.len());
     assert!(checklist.all_items().all(|(_, e)| e.item.check.is_none()));
-    assert!(
-        checklist
-            .all_items()
-            .any(|(_, e)| e.item.text == "SMS subscriptions configured (optional)" && !e.item.blocking)
-    );
+    assert!(checklist.all_items().any(|(_, e)| e.item.text
+        == "SMS subscriptions configured (optional)"
+        && !e.item.blocking));
 
     // The phases hold what the bundled checklist's phases hold, in the same order.
     let bundled = load_bundled(&Overrides::default()).unwrap();
@@ -94,11 +109,25 @@ fn the_source_document_imports_into_a_checklist_that_lints_and_keeps_all_336_box
     let ran = run(
         dir.path(),
         "http://127.0.0.1:9",
-        &["--checklist", "imported.yaml", "run", "--phase", "deploy", "--format", "json"],
+        &[
+            "--checklist",
+            "imported.yaml",
+            "run",
+            "--phase",
+            "deploy",
+            "--format",
+            "json",
+        ],
     );
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     let report = ran.json();
-    assert!(report["items"].as_array().unwrap().iter().all(|i| i["outcome"] == "PENDING"));
+    assert!(
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["outcome"] == "PENDING")
+    );
 }
 
 #[test]
@@ -119,7 +148,11 @@ fn importing_again_gives_the_same_file_and_the_same_ids() {
 
     // To stdout without --output, the same text.
     let source = source();
-    let printed = run(dir.path(), "http://127.0.0.1:9", &["import", source.to_str().unwrap()]);
+    let printed = run(
+        dir.path(),
+        "http://127.0.0.1:9",
+        &["import", source.to_str().unwrap()],
+    );
     assert_eq!(printed.code, 0);
     assert_eq!(printed.stdout, first);
 }
@@ -130,8 +163,16 @@ fn a_document_without_boxes_is_refused() {
     std::fs::write(dir.path().join("notes.md"), "# Notes\n\nNothing to tick.\n").unwrap();
     let result = run(dir.path(), "http://127.0.0.1:9", &["import", "notes.md"]);
     assert_eq!(result.code, 2);
-    assert!(result.stderr.contains("has no checkbox"), "{}", result.stderr);
+    assert!(
+        result.stderr.contains("has no checkbox"),
+        "{}",
+        result.stderr
+    );
     let missing = run(dir.path(), "http://127.0.0.1:9", &["import", "nope.md"]);
     assert_eq!(missing.code, 2);
-    assert!(missing.stderr.contains("cannot read nope.md"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("cannot read nope.md"),
+        "{}",
+        missing.stderr
+    );
 }
