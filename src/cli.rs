@@ -134,6 +134,7 @@ pub enum Command {
 
 /// Which items of a phase to run; with none of these, the whole phase.
 #[derive(Debug, Default, Clone, Args)]
+#[command(next_help_heading = "Selection (values of one flag add up; different flags narrow)")]
 pub struct Selection {
     /// Only this section or numbered step, by id. Repeatable.
     #[arg(long = "section", value_name = "ID")]
