@@ -37,7 +37,7 @@ impl Workspace {
             .state
             .clone()
             .unwrap_or_else(|| state::default_path(&checklist.name, &environment));
-        let state = StateFile::new(path, &checklist.name, &environment);
+        let state = StateFile::at(&path, aws_options(global, &checklist), &checklist.name, &environment)?;
         Ok(Workspace { checklist, state })
     }
 

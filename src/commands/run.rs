@@ -66,7 +66,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     }
     workspace
         .state
-        .record(&who(None), |_| Ok((action, ())))
+        .record(&who(None), |_| Ok((action.clone(), ())))
         .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
     Ok(report.readiness().exit_code())
 }

@@ -9,4 +9,5 @@ mod properties;
 mod record;
 mod review;
 mod run_aws;
+mod shared_state;
 mod state;
