@@ -277,18 +277,7 @@ fn walk_signs_at_a_terminal_and_resumes_where_it_stopped() {
             "{} --checklist checklist.yaml walk --phase pre-deploy --by dana",
             env!("CARGO_BIN_EXE_barkcheck")
         );
-        let mut process = std::process::Command::new("script")
-            .args(["-q", "-e", "-c", &command, "/dev/null"])
-            .current_dir(d)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", d)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_ENDPOINT_URL", closed_port_url())
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("script(1) runs");
+        let mut process = in_terminal(d, &command);
         process
             .stdin
             .take()
@@ -326,18 +315,7 @@ fn an_interrupted_walk_keeps_what_was_signed() {
         "{} --checklist checklist.yaml walk --phase pre-deploy --by dana",
         env!("CARGO_BIN_EXE_barkcheck")
     );
-    let mut process = std::process::Command::new("script")
-        .args(["-q", "-e", "-c", &command, "/dev/null"])
-        .current_dir(d)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", d)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", closed_port_url())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("script(1) runs");
+    let mut process = in_terminal(d, &command);
     let mut input = process.stdin.take().unwrap();
     // Sign the first item, then press Ctrl-C at the second question.
     input.write_all(b"s\n\n").unwrap();
@@ -355,4 +333,21 @@ fn an_interrupted_walk_keeps_what_was_signed() {
         0,
         "the record is whole after the interruption"
     );
+}
+
+/// Runs `command` under `script(1)`, which gives it a pseudo-terminal; the test types on its
+/// input and reads the screen from its output. The environment is the harness's safe one.
+fn in_terminal(d: &Path, command: &str) -> std::process::Child {
+    std::process::Command::new("script")
+        .args(["-q", "-e", "-c", command, "/dev/null"])
+        .current_dir(d)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", d)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", closed_port_url())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script(1) runs")
 }
