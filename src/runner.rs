@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::checklist::{Checklist, Entry, Phase, plain};
-use crate::state::{Deployment, State, Waiver};
+use crate::state::{Deployment, State, Waiver, changed_outcomes, count};
 use crate::verify::{Comparison, Inventory, Outcome, Verdict, decide};
 
 /// The result of one item.
@@ -210,7 +210,7 @@ pub async fn run_phase(
                 invalidated: None,
             };
             if let Some(approval) = approval {
-                let changed = changed_since(&approval.outcomes, &outcomes);
+                let changed = changed_outcomes(&approval.outcomes, &outcomes);
                 if let Some(why) = &approval.invalidated {
                     result.invalidated = Some(format!("{why}; approve again"));
                 } else if changed.is_empty() {
@@ -218,7 +218,7 @@ pub async fn run_phase(
                 } else {
                     result.invalidated = Some(format!(
                         "invalidated: {} changed since {} approved ({})",
-                        plural(changed.len(), "outcome"),
+                        count(changed.len(), "outcome"),
                         approval.by,
                         changed.join(", ")
                     ));
@@ -238,22 +238,6 @@ pub async fn run_phase(
         approvals,
         warnings,
         deployment: state.deployment.clone(),
-    }
-}
-
-/// The items whose outcome differs between an approval and now.
-fn changed_since(
-    approved: &BTreeMap<String, Outcome>,
-    now: &BTreeMap<String, Outcome>,
-) -> Vec<String> {
-    crate::state::changed_outcomes(approved, now)
-}
-
-fn plural(n: usize, noun: &str) -> String {
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
     }
 }
 

@@ -131,6 +131,15 @@ pub struct Approval {
     pub invalidated: Option<String>,
 }
 
+/// `n` of a noun, in words: "1 outcome", "3 outcomes".
+pub fn count(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The items whose outcome differs between an approval and now, as `id: OLD → NEW`.
 pub fn changed_outcomes(
     approved: &BTreeMap<String, Outcome>,
@@ -259,11 +268,7 @@ impl State {
                     if approval.invalidated.is_none() && !changed.is_empty() {
                         approval.invalidated = Some(format!(
                             "invalidated at {at}: {} changed since {} approved ({})",
-                            if changed.len() == 1 {
-                                "1 outcome".to_string()
-                            } else {
-                                format!("{} outcomes", changed.len())
-                            },
+                            count(changed.len(), "outcome"),
                             approval.by,
                             changed.join(", ")
                         ));
