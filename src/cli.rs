@@ -61,6 +61,31 @@ pub struct Global {
     /// Send every AWS call to this endpoint (a local stand-in); AWS_ENDPOINT_URL also works.
     #[arg(long, global = true, value_name = "URL", value_parser = parse_endpoint)]
     pub endpoint_url: Option<String>,
+
+    /// When to colour outcomes: auto colours only at a terminal and not when NO_COLOR is set.
+    #[arg(long, global = true, value_name = "WHEN", value_enum, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// At a terminal, unless NO_COLOR is set or TERM is dumb.
+    Auto,
+    /// Always, even into a pipe or a file (and whatever NO_COLOR says).
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// The choice when it is not left to the terminal.
+    pub fn forced(self) -> Option<bool> {
+        match self {
+            ColorWhen::Auto => None,
+            ColorWhen::Always => Some(true),
+            ColorWhen::Never => Some(false),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,14 +118,73 @@ pub enum Command {
     Lint,
     /// List the fields a verifier kind offers to `expect:`, with their types.
     Fields(FieldsArgs),
+    /// Render the whole checklist from the record (every phase, ticked from the state and each
+    /// phase's last run), as Markdown in the source document's shape or as HTML; no AWS calls.
+    Report(ReportArgs),
+    /// Compare two `run --format json` reports: what failed, was fixed, signed, waived, added
+    /// or removed. Exits 0 when nothing got worse, 1 when something did, 2 when a report cannot
+    /// be read or the two are of different phases.
+    Diff(DiffArgs),
+    /// Explain an item: what it checks, the AWS calls and IAM actions, what it last observed,
+    /// how to fix it; for a manual item, who signed it.
+    Explain(ExplainArgs),
+    /// Print the least-privilege, read-only IAM policy that the selected checks need.
+    IamPolicy(IamPolicyArgs),
+    /// Print a shell completion script: barkcheck completions bash > /etc/bash_completion.d/...
+    Completions(CompletionsArgs),
+    /// Print the man page, roff: barkcheck man | man -l -
+    Man(ManArgs),
+    /// Print the JSON Schema of the checklist format, for an editor's YAML support.
+    Schema,
+    /// Turn a Markdown checklist (`- [ ]` boxes under headings) into a checklist file.
+    Import(ImportArgs),
+}
+
+/// Which items of a phase to run; with none of these, the whole phase.
+#[derive(Debug, Default, Clone, Args)]
+#[command(next_help_heading = "Selection (values of one flag add up; different flags narrow)")]
+pub struct Selection {
+    /// Only this section or numbered step, by id. Repeatable.
+    #[arg(long = "section", value_name = "ID")]
+    pub sections: Vec<String>,
+    /// Only this item and its sub-items, by id. Repeatable.
+    #[arg(long = "item", value_name = "ID")]
+    pub items: Vec<String>,
+    /// Only items with this tag (and their sub-items). Repeatable.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Leave out this item (with its sub-items) or section. Repeatable.
+    #[arg(long = "skip", value_name = "ID")]
+    pub skip: Vec<String>,
+    /// Only automated items (those with a `verify:` block).
+    #[arg(long)]
+    pub only_automated: bool,
+}
+
+impl Selection {
+    pub fn filter(&self) -> crate::checklist::select::Filter {
+        crate::checklist::select::Filter {
+            sections: self.sections.clone(),
+            items: self.items.clone(),
+            tags: self.tags.clone(),
+            skip: self.skip.clone(),
+            only_automated: self.only_automated,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table grouped by section, then a summary.
     Table,
-    /// One JSON document with a record per item.
+    /// One JSON document with a record per item (docs/report-json.md).
     Json,
+    /// JUnit XML for CI test reports: a testsuite per section, a testcase per item.
+    Junit,
+    /// Markdown for a pull-request comment or $GITHUB_STEP_SUMMARY.
+    Markdown,
+    /// One self-contained HTML page, readable without a server.
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -109,9 +193,15 @@ pub struct RunArgs {
     #[arg(long, value_name = "PHASE")]
     pub phase: String,
 
-    /// How to print the result.
+    /// How to print the result, and the format of an --output whose name does not say.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+
+    /// Write the result to this file (repeatable). The format is FORMAT: when given
+    /// (junit:out.xml), else the extension's (.xml junit, .json json, .md markdown, .html
+    /// html, .txt table), else --format. With outputs, stdout shows only the verdict line.
+    #[arg(long = "output", value_name = "[FORMAT:]PATH", value_parser = parse_output)]
+    pub outputs: Vec<Output>,
 
     /// Seconds one attempt of one AWS call may take before it counts as timed out (each call
     /// is tried up to 3 times).
@@ -131,15 +221,69 @@ pub struct RunArgs {
     /// How long connecting to a database, and each of its queries, may take [default: 10].
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub database_timeout: Option<Duration>,
+
+    /// Resolve every name a probe uses (dns, http, tls, websocket) through this DNS server
+    /// only, not the system resolver: IP or IP:PORT.
+    #[arg(long, value_name = "IP[:PORT]", env = "BARKCHECK_DNS_SERVER")]
+    pub dns_server: Option<String>,
+
+    /// Trust the CA certificates in this PEM file too, besides the system's, when probing TLS
+    /// endpoints (a private or test CA).
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// The longest a probe waits for a connection, a handshake or an answer, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_probe_seconds)]
+    pub probe_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub selection: Selection,
+
+    /// Every manual item must be signed, blocking or not (a waiver still counts).
+    #[arg(long, conflicts_with = "no_manual")]
+    pub require_signed: bool,
+
+    /// Judge automated items only: manual items and approvals show SKIPPED ("not judged") and
+    /// do not gate. Such a run is not recorded.
+    #[arg(long)]
+    pub no_manual: bool,
 }
 
-fn parse_seconds(text: &str) -> Result<Duration, String> {
-    match text.trim().parse::<f64>() {
-        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds greater than 0"
-        )),
-    }
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The item's id, as shown by `run` and `status`.
+    pub item: String,
+}
+
+#[derive(Debug, Args)]
+pub struct IamPolicyArgs {
+    /// Only the checks of this phase [default: every phase].
+    #[arg(long, value_name = "PHASE")]
+    pub phase: Option<String>,
+
+    #[command(flatten)]
+    pub selection: Selection,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command's own page, like `run` [default: the page of barkcheck itself].
+    pub command: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The Markdown checklist.
+    pub file: PathBuf,
+    /// Write the checklist here instead of to stdout; an existing file is replaced.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -253,10 +397,83 @@ pub struct ApproveArgs {
     pub note: Option<String>,
 }
 
+/// A report file asked for with `--output`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Output {
+    /// The format named by a `FORMAT:` prefix, if any.
+    pub format: Option<Format>,
+    pub path: PathBuf,
+}
+
+impl Output {
+    /// The output's format: its prefix, else its extension, else `fallback` (--format).
+    pub fn format_or(&self, fallback: Format) -> Format {
+        let by_extension = match self.path.extension().and_then(|e| e.to_str()) {
+            Some("xml") => Some(Format::Junit),
+            Some("json") => Some(Format::Json),
+            Some("md") => Some(Format::Markdown),
+            Some("html" | "htm") => Some(Format::Html),
+            Some("txt") => Some(Format::Table),
+            _ => None,
+        };
+        self.format.or(by_extension).unwrap_or(fallback)
+    }
+}
+
+/// The formats `barkcheck report` renders the whole checklist in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocumentFormat {
+    /// The source document's shape: parts, sections, numbered steps, ticked boxes, sign-offs.
+    Markdown,
+    /// One self-contained HTML page with every phase.
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The format of the document.
+    #[arg(long, value_enum, default_value_t = DocumentFormat::Markdown)]
+    pub format: DocumentFormat,
+    /// Write it to this file instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier report (`barkcheck run --format json`).
+    pub old: PathBuf,
+    /// The later report.
+    pub new: PathBuf,
+    /// How to print the changes.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+}
+
+/// The formats `barkcheck diff` prints in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A table of the changes, then a summary line.
+    Table,
+    /// One JSON document (docs/report-json.md).
+    Json,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
 #[derive(Debug, Args)]
 pub struct FieldsArgs {
     /// The verifier kind, like rds_instance; without it, every kind.
     pub kind: Option<String>,
+}
+
+fn parse_probe_seconds(text: &str) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds <= 300.0 => {
+            Ok(std::time::Duration::from_secs_f64(seconds))
+        }
+        _ => Err(format!("`{text}` is not a number of seconds from 0 to 300")),
+    }
 }
 
 fn parse_var(text: &str) -> Result<(String, String), String> {
@@ -266,6 +483,41 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
         }
         _ => Err(format!("`{text}` is not NAME=VALUE")),
     }
+}
+
+/// `[FORMAT:]PATH`: a prefix that looks like a format name must be one.
+fn parse_output(text: &str) -> Result<Output, String> {
+    if text.trim().is_empty() {
+        return Err("--output needs a file name".into());
+    }
+    if let Some((prefix, path)) = text.split_once(':') {
+        // A one-letter prefix is a Windows drive (C:\...), not a format.
+        let looks_like_format = prefix.len() > 1 && prefix.chars().all(|c| c.is_ascii_alphabetic());
+        if looks_like_format {
+            let format = Format::from_str(prefix, true).map_err(|_| {
+                let names: Vec<String> = Format::value_variants()
+                    .iter()
+                    .filter_map(|f| f.to_possible_value())
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                format!(
+                    "`{prefix}` is not a format ({}); write ./{text} for a file of that name",
+                    names.join(", ")
+                )
+            })?;
+            if path.is_empty() {
+                return Err(format!("`{text}` names no file after the format"));
+            }
+            return Ok(Output {
+                format: Some(format),
+                path: PathBuf::from(path),
+            });
+        }
+    }
+    Ok(Output {
+        format: None,
+        path: PathBuf::from(text),
+    })
 }
 
 fn parse_region(text: &str) -> Result<String, String> {
@@ -302,5 +554,12 @@ pub fn parse_words(text: &str) -> Result<String, String> {
     match text.chars().find(|c| c.is_control()) {
         Some(c) => Err(format!("control character {:?} is not allowed here", c)),
         None => Ok(text.to_string()),
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
+        _ => Err(format!("`{text}` is not a number of seconds greater than 0")),
     }
 }

@@ -23,6 +23,14 @@ fn main() -> ExitCode {
         Command::Verify => commands::verify::run(&cli.global),
         Command::Lint => commands::lint::run(&cli.global),
         Command::Fields(args) => commands::fields::run(args),
+        Command::Report(args) => commands::report::run(&cli.global, args),
+        Command::Diff(args) => commands::diff::run(args),
+        Command::Explain(args) => commands::explain::run(&cli.global, args),
+        Command::IamPolicy(args) => commands::iam_policy::run(&cli.global, args),
+        Command::Completions(args) => commands::completions::run(args),
+        Command::Man(args) => commands::man::run(args),
+        Command::Schema => commands::schema::run(),
+        Command::Import(args) => commands::import::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -5,13 +5,15 @@
 //! the state's sign-offs. A parent item rolls up its sub-items: it is as bad as the worst of
 //! them (ERROR, then FAIL, then PENDING), and its own check if it has one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::checklist::{Checklist, Entry, Phase, plain};
+use crate::checklist::{Checklist, Entry, Item, Phase, plain};
+use crate::state::history::RunResult;
 use crate::state::{Deployment, State, Waiver, changed_outcomes, count};
 use crate::verify::{Comparison, Inventory, Outcome, Verdict, decide};
 
@@ -140,7 +142,11 @@ impl PhaseReport {
         let open = gating
             .iter()
             .any(|r| r.not_run || matches!(r.outcome, Outcome::Fail | Outcome::Pending));
-        let unapproved = self.approvals.iter().any(|a| a.outcome != Outcome::Signed);
+        // An approval not judged in this run (`--no-manual`) is SKIPPED and does not gate.
+        let unapproved = self
+            .approvals
+            .iter()
+            .any(|a| !matches!(a.outcome, Outcome::Signed | Outcome::Skipped));
         if open || unapproved {
             Readiness::NotReady
         } else {
@@ -149,6 +155,28 @@ impl PhaseReport {
     }
 }
 
+/// How far a run has got, for a progress indicator: how many checks it runs, how many are done.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub total: AtomicUsize,
+    pub done: AtomicUsize,
+}
+
+/// What a run judges, beyond the defaults of a whole phase.
+#[derive(Debug, Default, Clone)]
+pub struct RunOptions {
+    /// Only these items (from [`crate::checklist::select`]); the others are neither run nor
+    /// shown, and neither are the role approvals, which approve the whole phase.
+    pub only: Option<HashSet<String>>,
+    /// Judge automated items only: manual items and approvals are SKIPPED, "not judged".
+    pub skip_manual: bool,
+    /// Counted as checks finish.
+    pub progress: Option<Arc<Progress>>,
+}
+
+/// Why a manual item or an approval is SKIPPED under `--no-manual`.
+pub const NOT_JUDGED: &str = "not judged: --no-manual";
+
 /// Decides every item of `phase`; `inventory` is None when the phase has no automated item.
 pub async fn run_phase(
     checklist: &Checklist,
@@ -156,18 +184,50 @@ pub async fn run_phase(
     state: &State,
     inventory: Option<Arc<Inventory>>,
 ) -> PhaseReport {
+    run_phase_with(checklist, phase, state, inventory, &RunOptions::default()).await
+}
+
+/// Decides the items of `phase` that `options` select.
+pub async fn run_phase_with(
+    checklist: &Checklist,
+    phase: &Phase,
+    state: &State,
+    inventory: Option<Arc<Inventory>>,
+    options: &RunOptions,
+) -> PhaseReport {
     let started = Timestamp::now();
-    let entries = phase.entries();
+    let all = phase.entries();
+    let selected: Vec<usize> = (0..all.len())
+        .filter(|&i| {
+            options
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&all[i].item.id))
+        })
+        .collect();
+
+    if let (Some(progress), Some(_)) = (&options.progress, &inventory) {
+        let checks = selected
+            .iter()
+            .filter(|&&i| all[i].item.check.is_some() && all[i].excluded_by.is_none());
+        progress.total.store(checks.count(), Ordering::Relaxed);
+    }
 
     // Start every automated check at once; the inventory shares the calls between them.
-    let mut tasks = Vec::with_capacity(entries.len());
-    for entry in &entries {
+    let mut tasks = Vec::with_capacity(selected.len());
+    for &i in &selected {
+        let entry = &all[i];
         let task = match (&entry.item.check, &inventory, entry.excluded_by) {
             (Some(check), Some(inventory), None) => {
                 let (check, inventory) = (check.clone(), inventory.clone());
-                Some(tokio::spawn(
-                    async move { decide(&check, &inventory).await },
-                ))
+                let progress = options.progress.clone();
+                Some(tokio::spawn(async move {
+                    let verdict = decide(&check, &inventory).await;
+                    if let Some(progress) = progress {
+                        progress.done.fetch_add(1, Ordering::Relaxed);
+                    }
+                    verdict
+                }))
             }
             _ => None,
         };
@@ -175,8 +235,8 @@ pub async fn run_phase(
     }
 
     let now = Timestamp::now();
-    let mut items = Vec::with_capacity(entries.len());
-    for (entry, task) in entries.iter().zip(tasks) {
+    let mut items = Vec::with_capacity(selected.len());
+    for (&i, task) in selected.iter().zip(tasks) {
         let verdict = match task {
             Some(task) => Some(task.await.unwrap_or_else(|e| Verdict {
                 outcome: Outcome::Error,
@@ -186,15 +246,51 @@ pub async fn run_phase(
             })),
             None => None,
         };
-        items.push(item_result(&entries, entry, verdict, state, now));
+        let mut result = item_result(&all, &all[i], verdict, state, now);
+        // Parents are left to sum up their sub-items below.
+        let leaf = all[i].item.items.is_empty();
+        if options.skip_manual && leaf && !result.automated && result.outcome != Outcome::Skipped {
+            result.outcome = Outcome::Skipped;
+            result.evidence = Evidence {
+                message: Some(NOT_JUDGED.into()),
+                ..Evidence::default()
+            };
+        }
+        items.push(result);
     }
     let warnings = apply_waivers(&mut items, state, now);
     roll_up(&mut items);
 
+    let approvals = approval_results(phase, state, &items, options);
+
+    PhaseReport {
+        checklist: checklist.name.clone(),
+        phase: phase.id.clone(),
+        phase_title: phase.title.clone(),
+        environment: state.environment.clone(),
+        started,
+        items,
+        approvals,
+        warnings,
+        deployment: state.deployment.clone(),
+    }
+}
+
+/// The phase's role approvals, each checked against the outcomes of `items`: an approval holds
+/// while the outcomes it approved are unchanged.
+fn approval_results(
+    phase: &Phase,
+    state: &State,
+    items: &[ItemResult],
+    options: &RunOptions,
+) -> Vec<ApprovalResult> {
     let outcomes: BTreeMap<String, Outcome> =
         items.iter().map(|i| (i.id.clone(), i.outcome)).collect();
-    let approvals = phase
+    // Approvals approve the whole phase: a run of part of it does not show them.
+    let whole_phase = options.only.is_none();
+    phase
         .approvals()
+        .filter(|_| whole_phase)
         .map(|(section, role)| {
             let approval = state
                 .approvals
@@ -209,7 +305,15 @@ pub async fn run_phase(
                 note: approval.and_then(|a| a.note.clone()),
                 invalidated: None,
             };
-            if let Some(approval) = approval {
+            if options.skip_manual {
+                result = ApprovalResult {
+                    outcome: Outcome::Skipped,
+                    by: None,
+                    at: None,
+                    note: Some(NOT_JUDGED.into()),
+                    ..result
+                };
+            } else if let Some(approval) = approval {
                 let changed = changed_outcomes(&approval.outcomes, &outcomes);
                 if let Some(why) = &approval.invalidated {
                     result.invalidated = Some(format!("{why}; approve again"));
@@ -226,14 +330,58 @@ pub async fn run_phase(
             }
             result
         })
-        .collect();
+        .collect()
+}
 
+/// A phase as the record has it, without calling anything: automated items take the outcome
+/// and evidence of the phase's last recorded run (`last_run`, from the history), manual items
+/// their sign-offs as they are now, waivers and approvals apply as they would to a run now.
+/// An automated item the last run did not decide is PENDING ("no recorded run").
+pub fn recorded_phase(
+    checklist: &Checklist,
+    phase: &Phase,
+    state: &State,
+    last_run: Option<&BTreeMap<String, RunResult>>,
+) -> PhaseReport {
+    let now = Timestamp::now();
+    let entries = phase.entries();
+    let mut items = Vec::with_capacity(entries.len());
+    for entry in &entries {
+        let mut item = item_result(&entries, entry, None, state, now);
+        if item.automated && item.outcome != Outcome::Skipped {
+            match last_run.and_then(|r| r.get(&item.id)) {
+                Some(recorded) => {
+                    item.evidence = recorded.evidence.clone();
+                    // The run applied the waivers of its day; today's apply below, to the FAIL
+                    // it observed (an automated item is never PENDING in a run).
+                    item.outcome = match recorded.outcome {
+                        Outcome::Waived => Outcome::Fail,
+                        other => other,
+                    };
+                    item.evidence.waiver = None;
+                }
+                None => {
+                    item.outcome = Outcome::Pending;
+                    item.evidence = Evidence {
+                        message: Some(format!("no recorded run of phase {}", phase.id)),
+                        ..Evidence::default()
+                    };
+                }
+            }
+        }
+        items.push(item);
+    }
+    let warnings = apply_waivers(&mut items, state, now);
+    // TODO: a run records an automated parent's rolled-up outcome, not its own check's, so a
+    // sub-item signed since that run does not lift the parent here until the next run.
+    roll_up(&mut items);
+    let approvals = approval_results(phase, state, &items, &RunOptions::default());
     PhaseReport {
         checklist: checklist.name.clone(),
         phase: phase.id.clone(),
         phase_title: phase.title.clone(),
         environment: state.environment.clone(),
-        started,
+        started: state.runs.get(&phase.id).map_or(now, |r| r.at),
         items,
         approvals,
         warnings,
@@ -315,34 +463,9 @@ fn item_result(
         evidence.message = Some("not run".into());
         Outcome::Error
     } else {
-        match state.signoffs.get(&item.id) {
-            Some(signoff)
-                if signoff.digest == item.digest
-                    && item.valid_for.is_some_and(|valid| signoff.at + valid < now) =>
-            {
-                evidence.message = Some(format!(
-                    "expired: signed by {} at {}, valid for {}; sign it again",
-                    signoff.by,
-                    signoff.at,
-                    item.valid_for.map(|v| format!("{v:#}")).unwrap_or_default()
-                ));
-                Outcome::Pending
-            }
-            Some(signoff) if signoff.digest == item.digest => {
-                evidence.signed_by = Some(signoff.by.clone());
-                evidence.signed_at = Some(signoff.at);
-                evidence.note = signoff.note.clone();
-                Outcome::Signed
-            }
-            Some(signoff) => {
-                evidence.message = Some(format!(
-                    "stale: signed by {} at {}, but the item changed since; sign it again",
-                    signoff.by, signoff.at
-                ));
-                Outcome::Pending
-            }
-            None => Outcome::Pending,
-        }
+        let (outcome, signed) = signoff_outcome(item, state, now);
+        evidence = signed;
+        outcome
     };
     ItemResult {
         id: item.id.clone(),
@@ -357,6 +480,41 @@ fn item_result(
         not_run,
         evidence,
     }
+}
+
+/// A manual item's outcome from the state's sign-offs: SIGNED, or PENDING (never signed, stale
+/// because the item changed since, or past its `valid_for`), with the evidence of which.
+pub fn signoff_outcome(item: &Item, state: &State, now: Timestamp) -> (Outcome, Evidence) {
+    let mut evidence = Evidence::default();
+    let outcome = match state.signoffs.get(&item.id) {
+        Some(signoff)
+            if signoff.digest == item.digest
+                && item.valid_for.is_some_and(|valid| signoff.at + valid < now) =>
+        {
+            evidence.message = Some(format!(
+                "expired: signed by {} at {}, valid for {}; sign it again",
+                signoff.by,
+                signoff.at,
+                item.valid_for.map(|v| format!("{v:#}")).unwrap_or_default()
+            ));
+            Outcome::Pending
+        }
+        Some(signoff) if signoff.digest == item.digest => {
+            evidence.signed_by = Some(signoff.by.clone());
+            evidence.signed_at = Some(signoff.at);
+            evidence.note = signoff.note.clone();
+            Outcome::Signed
+        }
+        Some(signoff) => {
+            evidence.message = Some(format!(
+                "stale: signed by {} at {}, but the item changed since; sign it again",
+                signoff.by, signoff.at
+            ));
+            Outcome::Pending
+        }
+        None => Outcome::Pending,
+    };
+    (outcome, evidence)
 }
 
 /// How bad an outcome is when summing up sub-items.

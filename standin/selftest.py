@@ -250,6 +250,43 @@ def run_checks(s: StandInProcess) -> None:
         expect(stacks["CDKToolkit"]["BootstrapVersion"] == "21", "bootstrap version")
         expect(stacks["BarkBaseCdkStack"]["DatabaseEndpoint"].startswith("barkbase-prod."), "")
 
+    @check("compliant: cognito risk configurations are served by the stand-in")
+    def _():
+        cognito = s.client("cognito-idp")
+        pool_id = cognito.list_user_pools(MaxResults=60)["UserPools"][0]["Id"]
+        risk = cognito.describe_risk_configuration(UserPoolId=pool_id)["RiskConfiguration"]
+        actions = risk["AccountTakeoverRiskConfiguration"]["Actions"]
+        expect(actions["HighAction"]["EventAction"] == "BLOCK", json.dumps(actions))
+        cognito.set_risk_configuration(
+            UserPoolId=pool_id,
+            CompromisedCredentialsRiskConfiguration={"Actions": {"EventAction": "NO_ACTION"}},
+        )
+        risk = cognito.describe_risk_configuration(UserPoolId=pool_id)["RiskConfiguration"]
+        expect("AccountTakeoverRiskConfiguration" not in risk, "set replaces the whole config")
+        logged = s.control("GET", "/barkcheck/requests")
+        expect({"service": "cognito-idp", "operation": "DescribeRiskConfiguration"} in logged, "")
+        s.control("POST", "/barkcheck/seed?profile=compliant")
+
+    @check("compliant: the edge and application resources")
+    def _():
+        functions = [
+            f for page in s.client("lambda").get_paginator("list_functions").paginate()
+            for f in page["Functions"]
+        ]
+        expect(len(functions) == 55, str(len(functions)))
+        expect(all(f["VpcConfig"]["SubnetIds"] for f in functions), "vpc")
+        apis = s.client("apigateway").get_rest_apis()["items"]
+        expect([a["name"] for a in apis] == ["BarkBaseAPI"], str(apis))
+        stage = s.client("apigateway").get_stage(restApiId=apis[0]["id"], stageName="prod")
+        expect(stage["methodSettings"]["~1auth~1login/POST"]["throttlingRateLimit"] == 10, "")
+        ws = s.client("apigatewayv2").get_apis()["Items"]
+        expect([a["ProtocolType"] for a in ws] == ["WEBSOCKET"], str(ws))
+        s3 = s.client("s3")
+        rules = s3.get_bucket_encryption(Bucket="barkbase-uploads-prod")[
+            "ServerSideEncryptionConfiguration"
+        ]["Rules"]
+        expect(rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", "")
+
     @check("cbor: DescribeAlarms answers typed CBOR")
     def _():
         status, headers, data = s.cbor("DescribeAlarms", {"AlarmNamePrefix": "barkbase-prod-rds"})
@@ -372,6 +409,39 @@ def run_checks(s: StandInProcess) -> None:
         else:
             raise AssertionError("accepted")
 
+    @check("faults: rewrite rules change moto's answer, which the SDK then parses")
+    def _():
+        s.control("POST", "/barkcheck/faults", {"rules": [{
+            "service": "iam", "operation": "GetAccountSummary",
+            "rewrite": [{"pattern": "<key>AccountMFAEnabled</key>(\\s*)<value>0</value>",
+                         "replacement": "<key>AccountMFAEnabled</key>\\1<value>1</value>"}]}]})
+        summary = s.client("iam").get_account_summary()["SummaryMap"]
+        expect(summary["AccountMFAEnabled"] == 1, str(summary["AccountMFAEnabled"]))
+        s.control("DELETE", "/barkcheck/faults")
+        summary = s.client("iam").get_account_summary()["SummaryMap"]
+        expect(summary["AccountMFAEnabled"] == 0, "moto's own answer")
+        try:
+            s.control("POST", "/barkcheck/faults", {"rules": [{"rewrite": [{"pattern": "("}]}]})
+        except RuntimeError as error:
+            expect("400" in str(error), str(error))
+        else:
+            raise AssertionError("a rewrite without replacement was accepted")
+
+    @check("logs: the front server keeps Logs Insights query definitions, paginated")
+    def _():
+        seeded = logs.describe_query_definitions()["queryDefinitions"]
+        expect(len(seeded) == 3, json.dumps(seeded))
+        created = logs.put_query_definition(
+            name="selftest/one", queryString="fields @message", logGroupNames=["/x"]
+        )["queryDefinitionId"]
+        first = logs.describe_query_definitions(maxResults=2)
+        second = logs.describe_query_definitions(maxResults=2, nextToken=first["nextToken"])
+        expect(len(first["queryDefinitions"]) == 2, json.dumps(first["queryDefinitions"]))
+        expect(len(second["queryDefinitions"]) == 2 and "nextToken" not in second, "page 2")
+        only = logs.describe_query_definitions(queryDefinitionNamePrefix="selftest/")
+        expect([q["name"] for q in only["queryDefinitions"]] == ["selftest/one"], str(only))
+        expect(logs.delete_query_definition(queryDefinitionId=created)["success"], "delete")
+
     @check("requests: each AWS call logged once, with service and operation")
     def _():
         s.control("POST", "/barkcheck/requests/reset")
@@ -410,7 +480,7 @@ def run_checks(s: StandInProcess) -> None:
     @check("gaps: every gap is there")
     def _():
         summary = s.control("POST", "/barkcheck/seed?profile=gaps")
-        expect(len(summary["gaps"]) == 18, str(len(summary["gaps"])))
+        expect(len(summary["gaps"]) == 49, str(len(summary["gaps"])))
         db = rds.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"][0]
         expect(db["DBInstanceClass"] == "db.t4g.micro" and db["MultiAZ"] is False, "class/az")
         expect(db["BackupRetentionPeriod"] == 7 and db["MonitoringInterval"] == 0, "bk/mon")
@@ -441,6 +511,31 @@ def run_checks(s: StandInProcess) -> None:
         expect(config["CustomErrorResponses"]["Quantity"] == 0, "errors")
         stacks = [st["StackName"] for st in s.client("cloudformation").describe_stacks()["Stacks"]]
         expect(stacks == ["BarkBaseCdkStack"], str(stacks))
+        cognito = s.client("cognito-idp")
+        pool_id = cognito.list_user_pools(MaxResults=60)["UserPools"][0]["Id"]
+        pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+        expect(pool["Policies"]["PasswordPolicy"]["MinimumLength"] == 6, "password length")
+        expect(pool["UserPoolAddOns"]["AdvancedSecurityMode"] == "AUDIT", "advanced security")
+        risk = cognito.describe_risk_configuration(UserPoolId=pool_id)["RiskConfiguration"]
+        expect("AccountTakeoverRiskConfiguration" not in risk, json.dumps(risk, default=str))
+        functions = [
+            f for page in s.client("lambda").get_paginator("list_functions").paginate()
+            for f in page["Functions"]
+        ]
+        expect(len(functions) == 53, str(len(functions)))
+        s3 = s.client("s3")
+        expect(s3.list_objects_v2(Bucket="barkbase-frontend-prod").get("KeyCount") == 0, "index")
+        cf_id = item["Id"]
+        invalidations = cf.list_invalidations(DistributionId=cf_id)["InvalidationList"]
+        expect(invalidations["Quantity"] == 0, "invalidations")
+        zone = s.client("route53").list_hosted_zones()["HostedZones"][0]["Id"]
+        names = {
+            r["Name"]
+            for r in s.client("route53").list_resource_record_sets(HostedZoneId=zone)[
+                "ResourceRecordSets"
+            ]
+        }
+        expect("ws.barkbase.com." not in names and "app.barkbase.com." in names, str(names))
 
     @check("empty: nothing at all")
     def _():

@@ -8,7 +8,12 @@ on 127.0.0.1:--port that every AWS SDK is pointed at (AWS_ENDPOINT_URL). The fro
   does not route, so those requests are decoded, sent to moto in CloudWatch's JSON protocol,
   and the answer is typed with botocore's CloudWatch model and encoded back as CBOR;
 * injects faults and delays, logs which operations were called, and seeds profiles, all
-  through control endpoints under /barkcheck/ that never reach moto.
+  through control endpoints under /barkcheck/ that never reach moto;
+* answers Cognito's SetRiskConfiguration and DescribeRiskConfiguration itself, which moto
+  answers with a 500, from a store the seeding fills;
+* renames the root element of S3 answers moto names after the operation
+  (GetBucketVersioningResponse for VersioningConfiguration), which the Rust SDK refuses;
+* pages Lambda's ListFunctions 50 functions at a time, as AWS does and moto does not.
 
 When both servers answer it prints exactly one line, `READY http://127.0.0.1:PORT`, to stdout;
 everything else goes to stderr. It binds 127.0.0.1 only. See README.md beside this file.
@@ -376,12 +381,20 @@ def _normalize_rule(rule: dict) -> dict:
         "delay_ms",
         "pass_through",
         "after",
+        "rewrite",
     }
     if unknown:
         raise ValueError(f"unknown rule fields: {sorted(unknown)}")
     times = rule.get("times")
     if times is not None and (not isinstance(times, int) or times < 1):
         raise ValueError("times is null or a positive integer")
+    rewrite = rule.get("rewrite") or []
+    if not isinstance(rewrite, list) or not all(
+        isinstance(r, dict) and set(r) == {"pattern", "replacement"} for r in rewrite
+    ):
+        raise ValueError('rewrite is a list of {"pattern": ..., "replacement": ...}')
+    for r in rewrite:
+        re.compile(r["pattern"])
     status = rule.get("status")
     return {
         "service": rule.get("service"),
@@ -391,8 +404,9 @@ def _normalize_rule(rule: dict) -> dict:
         "message": rule.get("message") or "fault injected by the barkcheck stand-in",
         "times": times,
         "delay_ms": int(rule.get("delay_ms") or 0),
-        "pass_through": bool(rule.get("pass_through", False)),
         "after": int(rule.get("after") or 0),
+        "pass_through": bool(rule.get("pass_through", False)) or bool(rewrite),
+        "rewrite": rewrite,
     }
 
 
@@ -446,6 +460,124 @@ def fault_response(request: AwsRequest, rule: dict) -> tuple[int, dict, bytes]:
     return status, headers, ('<?xml version="1.0" encoding="UTF-8"?>\n' + body).encode()
 
 
+def _rewritten(data: bytes, rewrite: list[dict]) -> bytes:
+    """moto's answer with a rule's substitutions applied: how the stand-in shows a state moto
+    cannot hold (an unconfirmed e-mail subscription, a root user with MFA) in a real answer."""
+    text = data.decode("utf-8")
+    for r in rewrite:
+        text = re.sub(r["pattern"], r["replacement"], text)
+    return text.encode("utf-8")
+
+
+class QueryDefinitions:
+    """CloudWatch Logs Insights saved queries, which moto does not implement (it answers 500):
+    the front server keeps them and answers PutQueryDefinition, DescribeQueryDefinitions and
+    DeleteQueryDefinition itself, in the Logs JSON protocol, paginated like AWS (nextToken)."""
+
+    OPERATIONS = ("PutQueryDefinition", "DescribeQueryDefinitions", "DeleteQueryDefinition")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: dict[tuple[str, str], list[dict]] = {}
+
+    def replace(self, region: str, definitions: list[dict]) -> None:
+        with self._lock:
+            self._items = {}
+            for d in definitions:
+                self._put(region, d)
+
+    def _put(self, region: str, d: dict) -> dict:
+        items = self._items.setdefault((region, "123456789012"), [])
+        query_id = d.get("queryDefinitionId") or str(uuid.uuid4())
+        items[:] = [i for i in items if i["queryDefinitionId"] != query_id]
+        item = {
+            "queryDefinitionId": query_id,
+            "name": d["name"],
+            "queryString": d["queryString"],
+            "logGroupNames": list(d.get("logGroupNames") or []),
+            "lastModified": int(time.time() * 1000),
+            "queryLanguage": d.get("queryLanguage", "CWLI"),
+        }
+        items.append(item)
+        return item
+
+    def answer(self, request: AwsRequest) -> tuple[int, dict, bytes]:
+        try:
+            payload = json.loads(request.body or b"{}")
+        except ValueError:
+            payload = {}
+        headers = {"Content-Type": "application/x-amz-json-1.1", "x-amzn-requestid": str(uuid.uuid4())}
+        with self._lock:
+            items = self._items.setdefault((request.region, "123456789012"), [])
+            if request.operation == "PutQueryDefinition":
+                item = self._put(request.region, payload)
+                answer = {"queryDefinitionId": item["queryDefinitionId"]}
+            elif request.operation == "DeleteQueryDefinition":
+                before = len(items)
+                items[:] = [i for i in items if i["queryDefinitionId"] != payload.get("queryDefinitionId")]
+                answer = {"success": len(items) < before}
+            else:
+                prefix = payload.get("queryDefinitionNamePrefix") or ""
+                chosen = [i for i in items if i["name"].startswith(prefix)]
+                start = int(payload.get("nextToken") or 0)
+                size = int(payload.get("maxResults") or 1000)
+                answer = {"queryDefinitions": chosen[start : start + size]}
+                if start + size < len(chosen):
+                    answer["nextToken"] = str(start + size)
+        return 200, headers, json.dumps(answer).encode()
+
+
+# --- Cognito risk configurations -------------------------------------------------------------
+
+
+class RiskConfigurations:
+    """Cognito's per-pool risk configurations (account takeover and compromised credentials
+    actions), which moto does not implement. Kept by (region, user pool id); client-level
+    configurations are not kept apart from the pool's."""
+
+    OPERATIONS = ("SetRiskConfiguration", "DescribeRiskConfiguration")
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._configs: dict[tuple[str, str], dict] = {}
+
+    def clear(self) -> None:
+        with self._lock:
+            self._configs.clear()
+
+    def put(self, region: str, pool_id: str, config: dict) -> dict:
+        stored = {
+            "UserPoolId": pool_id,
+            **{k: v for k, v in config.items() if k not in ("UserPoolId", "ClientId")},
+            "LastModifiedDate": time.time(),
+        }
+        with self._lock:
+            self._configs[(region, pool_id)] = stored
+        return stored
+
+    def answer(self, request: AwsRequest) -> tuple[int, dict, bytes]:
+        """The JSON answer to one of OPERATIONS."""
+        try:
+            body = json.loads(request.body or b"{}")
+        except ValueError:
+            body = {}
+        pool_id = body.get("UserPoolId")
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-requestid": str(uuid.uuid4()),
+        }
+        if not isinstance(pool_id, str) or not pool_id:
+            error = {"__type": "InvalidParameterException", "message": "UserPoolId is required"}
+            headers["X-Amzn-ErrorType"] = error["__type"]
+            return 400, headers, json.dumps(error).encode()
+        if request.operation == "SetRiskConfiguration":
+            stored = self.put(request.region, pool_id, body)
+            return 200, headers, json.dumps({"RiskConfiguration": stored}).encode()
+        with self._lock:
+            stored = self._configs.get((request.region, pool_id), {"UserPoolId": pool_id})
+        return 200, headers, json.dumps({"RiskConfiguration": stored}).encode()
+
+
 # --- The front server -----------------------------------------------------------------------
 
 
@@ -459,6 +591,8 @@ class StandIn:
         self.moto_host, self.moto_port = host, moto_port
         self.moto_url = f"http://{host}:{moto_port}"
         self.faults = Faults()
+        self.query_definitions = QueryDefinitions()
+        self.risk = RiskConfigurations()
         self.seed_lock = threading.Lock()
         handler = type("BoundHandler", (FrontHandler,), {"standin": self})
         self.front = ThreadingHTTPServer((HOST, port), handler)
@@ -484,7 +618,13 @@ class StandIn:
             if status != 200:
                 raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
             self.faults.reset_requests()
-            return seed.seed(self.moto_url, profile)
+            self.risk.clear()
+            summary = seed.seed(self.moto_url, profile)
+            self.query_definitions.replace(seed.REGION, seed.query_definitions(profile))
+            # The seeder cannot store risk configurations in moto; they are kept here instead.
+            for pool_id, config in summary["created"].get("risk_configurations", {}).items():
+                self.risk.put(summary["region"], pool_id, config)
+            return summary
 
     def call_moto(self, method, path, headers, body) -> tuple[int, list, bytes]:
         conn = http.client.HTTPConnection(self.moto_host, self.moto_port, timeout=120)
@@ -630,6 +770,8 @@ class FrontHandler(BaseHTTPRequestHandler):
     def _aws(self, body: bytes) -> None:
         if self.path.startswith("/moto-api/"):
             # moto's own API (reset, config) is no AWS request: not logged, never faulted.
+            if self.path.startswith("/moto-api/reset"):
+                self.standin.risk.clear()
             self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
@@ -656,10 +798,23 @@ class FrontHandler(BaseHTTPRequestHandler):
         if request.protocol == "cbor":
             self._send(*self._cloudwatch_cbor(request))
             return
+        if request.service == "logs" and request.operation in QueryDefinitions.OPERATIONS:
+            self._send(*self.standin.query_definitions.answer(request))
+            return
+        if request.service == "cognito-idp" and request.operation in RiskConfigurations.OPERATIONS:
+            self._send(*self.standin.risk.answer(request))
+            return
         status, headers, data = self.standin.call_moto(
             self.command, self.path, self.headers.items(), body
         )
+        if request.service == "s3" and status == 200 and request.operation in S3_ROOT_FIXES:
+            data = _fix_s3_root(data, *S3_ROOT_FIXES[request.operation])
+        if (request.service, request.operation, status) == ("lambda", "ListFunctions", 200):
+            data = _page_of_functions(data, self.path)
         head_length = next((v for k, v in headers if k.lower() == "content-length"), None)
+        if rule and rule["rewrite"]:
+            data = _rewritten(data, rule["rewrite"])
+            head_length = None
         LOG.debug("%s %s -> %s", request.service, request.operation, status)
         self._send(status, headers, data, head_length)
 
@@ -715,6 +870,40 @@ class FrontHandler(BaseHTTPRequestHandler):
         }
         LOG.debug("cloudwatch %s -> %s", request.operation, status)
         return status, headers_out, cbor2.dumps(typed or {})
+
+
+# S3 answers whose root element moto names after the operation, where S3 (and the AWS SDK for
+# Rust, which checks it) uses the document's own name.
+S3_ROOT_FIXES = {
+    "GetBucketVersioning": ("GetBucketVersioningResponse", "VersioningConfiguration"),
+}
+
+
+def _fix_s3_root(data: bytes, moto_root: str, s3_root: str) -> bytes:
+    return data.replace(f"<{moto_root}".encode(), f"<{s3_root}".encode(), 1).replace(
+        f"</{moto_root}>".encode(), f"</{s3_root}>".encode(), 1
+    )
+
+
+# AWS answers ListFunctions 50 functions a page at most; moto answers every one at once.
+LAMBDA_PAGE = 50
+
+
+def _page_of_functions(data: bytes, path: str) -> bytes:
+    """One page of moto's ListFunctions answer, as AWS pages it: MaxItems (at most 50) from
+    Marker on, with NextMarker when more follow. The marker is the offset, as text."""
+    query = parse_qs(urlsplit(path).query)
+    answer = json.loads(data)
+    functions = answer.get("Functions", [])
+    try:
+        start = int(query.get("Marker", ["0"])[0])
+        size = min(int(query.get("MaxItems", [str(LAMBDA_PAGE)])[0]), LAMBDA_PAGE)
+    except ValueError:
+        start, size = 0, LAMBDA_PAGE
+    answer["Functions"] = functions[start : start + size]
+    if start + size < len(functions):
+        answer["NextMarker"] = str(start + size)
+    return json.dumps(answer).encode()
 
 
 def _moto_error(headers, data: bytes) -> tuple[str, str]:

@@ -118,6 +118,12 @@ pub enum Element {
     Value(Matcher),
     /// Expectations on named fields of each object in a list of objects.
     Fields(Vec<(String, Matcher)>),
+    /// The same, for only the objects that meet `filter` (written `where:`): `all` then needs
+    /// at least one such object and every one of them to meet `fields`.
+    Filtered {
+        filter: Vec<(String, Matcher)>,
+        fields: Vec<(String, Matcher)>,
+    },
 }
 
 /// The operator words an expectation mapping can use.
@@ -323,9 +329,13 @@ impl Matcher {
                 };
                 inner.check(Some(&Json::from(count)))
             }
-            Matcher::Any(element) => elements(value).any(|item| element.check(item)),
+            Matcher::Any(element) => {
+                elements(value).any(|item| element.considers(item) && element.check(item))
+            }
             Matcher::All(element) => {
-                let mut items = elements(value).peekable();
+                let mut items = elements(value)
+                    .filter(|item| element.considers(item))
+                    .peekable();
                 items.peek().is_some() && items.all(|item| element.check(item))
             }
             Matcher::Present(_) | Matcher::Not(_) => self.check(Some(value)),
@@ -333,15 +343,106 @@ impl Matcher {
     }
 }
 
+/// The most elements a shortfall lists before it says how many more there are.
+const ELEMENTS_SHOWN: usize = 5;
+
+impl Matcher {
+    /// For a failed `any` or `all` on a list of objects, what fell short, in a few words: the
+    /// elements considered (for `any`) or the ones that failed (for `all`), each with its first
+    /// field (what names it) and the fields the expectation names. None for other expectations,
+    /// which show the value itself.
+    pub fn shortfall(&self, observed: &Json) -> Option<String> {
+        let (element, every) = match self {
+            Matcher::Any(element) => (element, false),
+            Matcher::All(element) => (element, true),
+            _ => return None,
+        };
+        let named = element.field_names()?;
+        let considered: Vec<&Json> = elements(observed)
+            .filter(|item| element.considers(item))
+            .collect();
+        if considered.is_empty() {
+            return Some(match element.as_ref() {
+                Element::Filtered { filter, .. } => {
+                    format!("no element where {}", describe_fields(filter))
+                }
+                _ => "no element".into(),
+            });
+        }
+        let shown: Vec<&Json> = if every {
+            considered
+                .into_iter()
+                .filter(|item| !element.check(item))
+                .collect()
+        } else {
+            considered
+        };
+        let mut parts: Vec<String> = shown
+            .iter()
+            .take(ELEMENTS_SHOWN)
+            .map(|item| {
+                // An object's first field names it (a path, a name, a route): shown first.
+                let first = item
+                    .as_object()
+                    .and_then(|o| o.keys().next())
+                    .map(String::as_str);
+                let mut names: Vec<&str> = first.into_iter().collect();
+                names.extend(named.iter().filter(|n| Some(**n) != first));
+                let fields: Vec<String> = names
+                    .iter()
+                    .map(|name| {
+                        let value = lookup(item, name).filter(|v| !v.is_null());
+                        let value = value.map(render).unwrap_or_else(|| "(absent)".into());
+                        format!("{name}: {value}")
+                    })
+                    .collect();
+                format!("{{{}}}", fields.join(", "))
+            })
+            .collect();
+        if shown.len() > ELEMENTS_SHOWN {
+            parts.push(format!("and {} more", shown.len() - ELEMENTS_SHOWN));
+        }
+        Some(format!("[{}]", parts.join(", ")))
+    }
+}
+
 impl Element {
+    /// The fields an expectation on objects names, `where` first; None for plain values.
+    fn field_names(&self) -> Option<Vec<&str>> {
+        let named: Vec<&(String, Matcher)> = match self {
+            Element::Value(_) => return None,
+            Element::Fields(fields) => fields.iter().collect(),
+            Element::Filtered { filter, fields } => filter.iter().chain(fields).collect(),
+        };
+        let mut names: Vec<&str> = Vec::new();
+        for (name, _) in named {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+        Some(names)
+    }
+
+    /// Whether the element is one that `any` and `all` look at (every one, without `where:`).
+    fn considers(&self, item: &Json) -> bool {
+        match self {
+            Element::Filtered { filter, .. } => fields_hold(filter, item),
+            _ => true,
+        }
+    }
+
     fn check(&self, item: &Json) -> bool {
         match self {
             Element::Value(matcher) => matcher.check(Some(item)),
-            Element::Fields(fields) => fields
-                .iter()
-                .all(|(name, matcher)| matcher.check(lookup(item, name))),
+            Element::Fields(fields) | Element::Filtered { fields, .. } => fields_hold(fields, item),
         }
     }
+}
+
+fn fields_hold(fields: &[(String, Matcher)], item: &Json) -> bool {
+    fields
+        .iter()
+        .all(|(name, matcher)| matcher.check(lookup(item, name)))
 }
 
 impl fmt::Display for Matcher {
@@ -371,15 +472,26 @@ impl fmt::Display for Element {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Element::Value(matcher) => write!(f, "{matcher}"),
-            Element::Fields(fields) => {
-                let parts: Vec<String> = fields
-                    .iter()
-                    .map(|(name, matcher)| format!("{name} {matcher}"))
-                    .collect();
-                write!(f, "with {}", parts.join(" and "))
+            Element::Fields(fields) => write!(f, "with {}", describe_fields(fields)),
+            Element::Filtered { filter, fields } if fields.is_empty() => {
+                write!(f, "where {}", describe_fields(filter))
             }
+            Element::Filtered { filter, fields } => write!(
+                f,
+                "where {} with {}",
+                describe_fields(filter),
+                describe_fields(fields)
+            ),
         }
     }
+}
+
+fn describe_fields(fields: &[(String, Matcher)]) -> String {
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|(name, matcher)| format!("{name} {matcher}"))
+        .collect();
+    parts.join(" and ")
 }
 
 /// Finds a dotted field path in a resource's JSON view.
@@ -442,7 +554,39 @@ fn same(observed: &Json, expected: &Json) -> bool {
     }
 }
 
+/// `{field: expectation, ...}` for the elements of a list of objects, with an optional
+/// `where: {field: expectation, ...}` that picks the elements considered.
 fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
+    let Yaml::Mapping(map) = value else {
+        return Err(ExpectError::new(
+            "each element is an object: give `{field: expectation}`",
+        ));
+    };
+    let mut filter = None;
+    let mut rest = serde_yaml::Mapping::new();
+    for (key, expectation) in map {
+        if key.as_str() == Some("where") {
+            let Yaml::Mapping(_) = expectation else {
+                return Err(
+                    ExpectError::new("`where` takes `{field: expectation, ...}`").under("where"),
+                );
+            };
+            filter = Some(field_matchers(expectation, fields).map_err(|e| e.under("where"))?);
+        } else {
+            rest.insert(key.clone(), expectation.clone());
+        }
+    }
+    let parsed = field_matchers(&Yaml::Mapping(rest), fields)?;
+    Ok(match filter {
+        Some(filter) => Element::Filtered {
+            filter,
+            fields: parsed,
+        },
+        None => Element::Fields(parsed),
+    })
+}
+
+fn field_matchers(value: &Yaml, fields: &'static [Field]) -> Parsed<Vec<(String, Matcher)>> {
     let Yaml::Mapping(map) = value else {
         return Err(ExpectError::new(
             "each element is an object: give `{field: expectation}`",
@@ -453,6 +597,11 @@ fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
         let Some(name) = key.as_str() else {
             return Err(ExpectError::new("field names are words"));
         };
+        if name == "where" {
+            return Err(ExpectError::new(
+                "`where` goes once, beside the element's fields",
+            ));
+        }
         let Some(ty) = field_type(fields, name) else {
             let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
             let hint = suggest(name, &names).map(|s| format!("; did you mean `{s}`?"));
@@ -465,7 +614,7 @@ fn parse_fields(value: &Yaml, fields: &'static [Field]) -> Parsed<Element> {
         let matcher = Matcher::parse(expectation, ty).map_err(|e| e.under(name))?;
         parsed.push((name.to_string(), matcher));
     }
-    Ok(Element::Fields(parsed))
+    Ok(parsed)
 }
 
 /// Reads `">= 30"` and its kin; None for any other text.
@@ -651,6 +800,84 @@ mod tests {
         assert!(m.check(Some(&good)));
         assert!(!m.check(Some(&bad)));
         assert!(!m.check(Some(&serde_json::json!([]))));
+    }
+
+    #[test]
+    fn where_picks_the_elements_that_all_and_any_consider() {
+        const METHOD: &[Field] = &[
+            Field {
+                name: "path",
+                ty: FieldType::Text,
+                doc: "",
+            },
+            Field {
+                name: "rate",
+                ty: FieldType::Number,
+                doc: "",
+            },
+        ];
+        let auth_limited = matcher(
+            "{all: {where: {path: {starts_with: /auth}}, rate: '<= 10'}}",
+            FieldType::Objects(METHOD),
+        );
+        let limited = serde_json::json!([
+            {"path": "/auth/login", "rate": 10},
+            {"path": "/bookings", "rate": 100},
+        ]);
+        let unlimited = serde_json::json!([
+            {"path": "/auth/login", "rate": 10},
+            {"path": "/auth/register"},
+        ]);
+        let no_auth = serde_json::json!([{"path": "/bookings", "rate": 1}]);
+        assert!(auth_limited.check(Some(&limited)));
+        assert!(
+            !auth_limited.check(Some(&unlimited)),
+            "an absent rate is not <= 10"
+        );
+        assert!(
+            !auth_limited.check(Some(&no_auth)),
+            "all needs one element where it holds"
+        );
+        assert_eq!(
+            auth_limited.to_string(),
+            "every element where path starts with /auth with rate <= 10"
+        );
+
+        let any = matcher(
+            "{any: {where: {path: /bookings}, rate: '> 50'}}",
+            FieldType::Objects(METHOD),
+        );
+        assert!(any.check(Some(&limited)));
+        assert!(!any.check(Some(&no_auth)));
+        assert_eq!(
+            auth_limited.shortfall(&unlimited).as_deref(),
+            Some("[{path: /auth/register, rate: (absent)}]")
+        );
+        assert_eq!(
+            auth_limited.shortfall(&no_auth).as_deref(),
+            Some("no element where path starts with /auth")
+        );
+        assert_eq!(
+            any.shortfall(&no_auth).as_deref(),
+            Some("[{path: /bookings, rate: 1}]")
+        );
+        assert_eq!(
+            matcher("{any: {rate: 5}}", FieldType::Objects(METHOD))
+                .shortfall(&limited)
+                .as_deref(),
+            Some("[{path: /auth/login, rate: 10}, {path: /bookings, rate: 100}]")
+        );
+        assert_eq!(at_least_one_text().shortfall(&serde_json::json!([])), None);
+        let nested = Matcher::parse(
+            &serde_yaml::from_str("{all: {where: {where: {path: x}}}}").unwrap(),
+            FieldType::Objects(METHOD),
+        )
+        .unwrap_err();
+        assert_eq!(nested.steps, ["all", "where"]);
+    }
+
+    fn at_least_one_text() -> Matcher {
+        matcher("{any: {starts_with: a}}", FieldType::TextList)
     }
 
     #[test]

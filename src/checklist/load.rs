@@ -584,6 +584,7 @@ impl Context<'_> {
         let mut kind = None;
         let mut expect = None;
         let mut mode = MatchMode::Any;
+        let mut selected = None;
         let mut ok = true;
         for (key, value) in map {
             let Some(key) = key.as_str() else {
@@ -594,6 +595,7 @@ impl Context<'_> {
             let at = path.join(key);
             match key {
                 "expect" => expect = Some((value, at)),
+                "selected" => selected = Some((value, at)),
                 "match" => match value.as_str() {
                     Some("any") => mode = MatchMode::Any,
                     Some("all") => mode = MatchMode::All,
@@ -610,7 +612,7 @@ impl Context<'_> {
                     }
                     None => {
                         let mut words: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
-                        words.extend(["expect", "match"]);
+                        words.extend(["expect", "match", "selected"]);
                         let hint = expect::suggest(name, &words)
                             .map(|s| format!("; did you mean `{s}`?"))
                             .unwrap_or_default();
@@ -685,6 +687,40 @@ impl Context<'_> {
             self.problem(&expect_path, "`expect` needs at least one field".into());
             return None;
         }
+        // How many resources the selector must pick, in the expectation language of numbers.
+        let selected = match selected {
+            None => None,
+            Some((value, at)) => {
+                let value = self.substitute_value(value, &at, vars)?;
+                match Matcher::parse(&value, expect::FieldType::Number) {
+                    Ok(matcher) => Some(matcher),
+                    Err(e) => {
+                        self.problem(&at, format!("selected: {}", e.message));
+                        return None;
+                    }
+                }
+            }
+        };
+        // A probe's target is read now, so a missing `url` points at its line, not at a run.
+        if let Some(target) = &target {
+            let problems = kind.check_probe_target(target, &expect);
+            for problem in &problems {
+                let at = problem
+                    .at
+                    .iter()
+                    .fold(selector_path.clone(), |path, step| path.join(step.clone()));
+                let message = format!("{}: {}", kind.name(), problem.message);
+                // A misspelt key, or a whole mapping that lacks one, is shown at a key's name.
+                if problem.key || (problem.at.is_empty() && target.is_object()) {
+                    self.key_problem(&at, message);
+                } else {
+                    self.problem(&at, message);
+                }
+            }
+            if !problems.is_empty() {
+                return None;
+            }
+        }
         ok.then_some(Check {
             kind,
             selector_text,
@@ -692,6 +728,7 @@ impl Context<'_> {
             target,
             expect,
             mode,
+            selected,
         })
     }
 

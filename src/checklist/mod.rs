@@ -5,9 +5,12 @@
 //! catalog, and ids are known to be unique. Nothing downstream re-validates.
 
 pub mod expect;
+pub mod import;
 pub mod load;
 pub mod markdown;
 mod raw;
+pub mod schema;
+pub mod select;
 pub mod yaml;
 
 pub use load::{LoadError, Overrides, load_bundled, load_file};
@@ -107,6 +110,8 @@ pub struct Check {
     pub target: Option<serde_json::Value>,
     pub expect: Vec<(String, Matcher)>,
     pub mode: MatchMode,
+    /// How many resources the selector must pick (`selected: ">= 55"`), when that matters.
+    pub selected: Option<Matcher>,
 }
 
 /// Whether one selected resource must satisfy the expectations, or all of them.

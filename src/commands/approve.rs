@@ -70,7 +70,7 @@ pub fn run(global: &Global, args: &ApproveArgs) -> anyhow::Result<u8> {
         let action = Action::Approve {
             phase: phase.clone(),
             role: canonical.clone(),
-            note,
+            note: note.clone(),
             outcomes: run.outcomes.clone(),
         };
         Ok((action, ()))

@@ -9,8 +9,7 @@ use crate::state::history::{self, Action};
 
 pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
-    let path = workspace.state.history_path();
-    let read = history::read(&path)?;
+    let read = workspace.state.history()?;
     let entries: Vec<&history::Entry> = read
         .entries
         .iter()
@@ -34,7 +33,7 @@ pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<u8> {
     }
     report::print_text(&format!(
         "history: {} ({} entries)\n{table}",
-        path.display(),
+        workspace.state.describe_history(),
         read.entries.len()
     ))?;
     Ok(0)

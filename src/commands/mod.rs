@@ -1,11 +1,19 @@
 //! One module per subcommand, and what they share: loading the checklist and its state.
 
 pub mod approve;
+pub mod diff;
+pub mod completions;
+pub mod explain;
 pub mod fields;
+pub mod iam_policy;
+pub mod import;
 pub mod lint;
 pub mod log;
+pub mod man;
 pub mod open;
+pub mod report;
 pub mod run;
+pub mod schema;
 pub mod sign;
 pub mod status;
 pub mod verify;
@@ -37,7 +45,7 @@ impl Workspace {
             .state
             .clone()
             .unwrap_or_else(|| state::default_path(&checklist.name, &environment));
-        let state = StateFile::new(path, &checklist.name, &environment);
+        let state = StateFile::at(&path, aws_options(global, &checklist), &checklist.name, &environment)?;
         Ok(Workspace { checklist, state })
     }
 

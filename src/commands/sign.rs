@@ -35,7 +35,7 @@ pub fn sign(global: &Global, args: &SignArgs) -> anyhow::Result<u8> {
         let action = Action::Sign {
             item: item.id.clone(),
             definition: item.digest.clone(),
-            note,
+            note: note.clone(),
         };
         Ok((action, ()))
     })?;

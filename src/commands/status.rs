@@ -13,7 +13,7 @@ pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<u8> {
     let text = report::status_table(&workspace.checklist, &state, args.phase.as_deref());
     report::print_text(&format!(
         "state: {}\n{text}",
-        workspace.state.path.display()
+        workspace.state.describe()
     ))?;
     Ok(0)
 }

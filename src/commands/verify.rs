@@ -9,17 +9,17 @@ use crate::report;
 pub fn run(global: &Global) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
     let verification = workspace.state.verify()?;
-    let history = workspace.state.history_path();
+    let history = workspace.state.describe_history();
     if verification.problems.is_empty() {
         report::print_text(&format!(
             "verified: {} history entries in {} chain intact, and {} is what they record",
             verification.entries,
-            history.display(),
-            workspace.state.path.display()
+            history,
+            workspace.state.describe()
         ))?;
         return Ok(0);
     }
-    let mut text = format!("NOT VERIFIED: {}", history.display());
+    let mut text = format!("NOT VERIFIED: {}", history);
     for problem in &verification.problems {
         text.push_str(&format!("\n- {problem}"));
     }

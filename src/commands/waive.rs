@@ -72,7 +72,7 @@ pub fn waive(global: &Global, args: &WaiveArgs) -> anyhow::Result<u8> {
             item: item.id.clone(),
             reason: reason.to_string(),
             until,
-            ticket,
+            ticket: ticket.clone(),
         };
         Ok((action, ()))
     })?;

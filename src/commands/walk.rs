@@ -108,7 +108,7 @@ pub fn run(global: &Global, args: &WalkArgs) -> anyhow::Result<u8> {
                     Action::Sign {
                         item: id.clone(),
                         definition: digest,
-                        note,
+                        note: note.clone(),
                     },
                     (),
                 ))

@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    Attribute, Cell, Color, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED,
+};
 
 use crate::checklist::{Checklist, plain};
-use crate::runner::{ItemResult, PhaseReport, Readiness, section_label};
+use crate::runner::{PhaseReport, Readiness, section_label};
 use crate::state::State;
 use crate::verify::Outcome;
 
@@ -37,75 +39,61 @@ pub fn counts(report: &PhaseReport) -> BTreeMap<Outcome, usize> {
     counts
 }
 
-/// The evidence of an item in a few lines.
-fn evidence_text(item: &ItemResult) -> String {
-    let e = &item.evidence;
-    let mut lines: Vec<String> = Vec::new();
-    match item.outcome {
-        Outcome::Pass => {
-            let shown: Vec<String> = e
-                .comparisons
-                .iter()
-                .map(|c| format!("{} {}", c.field, c.expected))
-                .collect();
-            let resource = e.resource.clone().unwrap_or_default();
-            lines.push(format!("{resource}: {}", shown.join(", ")));
-        }
-        Outcome::Fail | Outcome::Error => {
-            if let Some(resource) = &e.resource {
-                lines.push(resource.clone());
-            }
-            for c in e.comparisons.iter().filter(|c| !c.ok) {
-                lines.push(format!(
-                    "{}: expected {}, observed {}",
-                    c.field, c.expected, c.observed
-                ));
-            }
-        }
-        Outcome::Signed => {
-            let at = e
-                .signed_at
-                .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
-                .unwrap_or_default();
-            let by = e.signed_by.as_deref().unwrap_or("?");
-            lines.push(format!("signed by {by}, {at}"));
-        }
-        Outcome::Waived => {
-            if let Some(w) = &e.waiver {
-                let ticket = w
-                    .ticket
-                    .as_ref()
-                    .map(|t| format!(" [{t}]"))
-                    .unwrap_or_default();
-                lines.push(format!(
-                    "waived by {} until {}: {}{ticket}",
-                    w.by, w.until, w.reason
-                ));
-            }
-            for c in e.comparisons.iter().filter(|c| !c.ok) {
-                lines.push(format!(
-                    "{}: expected {}, observed {}",
-                    c.field, c.expected, c.observed
-                ));
-            }
-        }
-        Outcome::Pending | Outcome::Skipped => {}
+/// The verdict in words, as the last line of the table and the only line of a run whose
+/// reports go to files.
+pub fn verdict_words(readiness: Readiness) -> &'static str {
+    match readiness {
+        Readiness::Ready => "READY",
+        Readiness::NotReady => "NOT READY",
+        Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
     }
-    if let Some(message) = &e.message {
-        lines.push(message.clone());
+}
+
+/// `pre-deploy: NOT READY — 3 FAIL, 12 PENDING, 30 PASS`
+pub fn verdict_line(report: &PhaseReport) -> String {
+    let parts: Vec<String> = counts(report)
+        .iter()
+        .rev()
+        .map(|(o, n)| format!("{n} {}", o.label()))
+        .collect();
+    format!(
+        "{}: {} — {}",
+        report.phase,
+        verdict_words(report.readiness()),
+        parts.join(", ")
+    )
+}
+
+/// An outcome's cell, coloured when `colour` is on: green for PASS and SIGNED, red for FAIL,
+/// bold magenta for ERROR (it is not a failure: barkcheck could not tell), yellow for PENDING.
+fn outcome_cell(outcome: Outcome, colour: bool) -> Cell {
+    let cell = Cell::new(outcome.label());
+    if !colour {
+        return cell;
     }
-    if let Some(note) = &e.note {
-        lines.push(format!("note: {note}"));
-    }
-    if let Some(fix) = &e.fix {
-        lines.push(format!("fix: {fix}"));
-    }
-    lines.join("\n")
+    let cell = match outcome {
+        Outcome::Pass | Outcome::Signed => cell.fg(Color::Green),
+        Outcome::Fail => cell.fg(Color::Red),
+        Outcome::Error => cell.fg(Color::Magenta),
+        Outcome::Pending => cell.fg(Color::Yellow),
+        Outcome::Waived => cell.fg(Color::Cyan),
+        Outcome::Skipped => cell.fg(Color::DarkGrey),
+    };
+    cell.add_attribute(Attribute::Bold)
 }
 
 /// The table of a phase run, grouped by section, and its summary.
 pub fn phase_table(report: &PhaseReport) -> String {
+    phase_table_styled(report, false)
+}
+
+/// The table of a phase run with its outcomes coloured when `colour` is on.
+pub fn phase_table_styled(report: &PhaseReport, colour: bool) -> String {
     let mut table = new_table(&["Outcome", "Item", "Evidence"]);
+    if colour {
+        // comfy-table styles only at a terminal by itself; `--color always` styles anywhere.
+        table.enforce_styling();
+    }
     let mut section = None;
     for item in &report.items {
         if section.as_ref() != Some(&item.section) {
@@ -119,13 +107,13 @@ pub fn phase_table(report: &PhaseReport) -> String {
         let indent = "  ".repeat(item.depth);
         let blocking = if item.blocking { "" } else { " (non-blocking)" };
         table.add_row(vec![
-            Cell::new(item.outcome.label()),
+            outcome_cell(item.outcome, colour),
             Cell::new(format!(
                 "{indent}{}{blocking}\n{indent}  {}",
                 plain(&item.text),
                 item.id
             )),
-            Cell::new(evidence_text(item)),
+            Cell::new(super::evidence_lines(item).join("\n")),
         ]);
     }
     for approval in &report.approvals {
@@ -138,6 +126,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
             ]);
         }
         let mut detail = match (&approval.by, approval.at) {
+            _ if approval.outcome == Outcome::Skipped => approval.note.clone().unwrap_or_default(),
             (Some(by), Some(at)) => {
                 format!("approved by {by}, {}", at.strftime("%Y-%m-%d %H:%M UTC"))
             }
@@ -147,7 +136,7 @@ pub fn phase_table(report: &PhaseReport) -> String {
             detail = format!("{detail}\n{why}");
         }
         table.add_row(vec![
-            Cell::new(approval.outcome.label()),
+            outcome_cell(approval.outcome, colour),
             Cell::new(format!("{} (approval)", approval.role)),
             Cell::new(detail),
         ]);
@@ -165,20 +154,10 @@ pub fn phase_table(report: &PhaseReport) -> String {
         );
     }
     let _ = writeln!(out, "{table}");
-    let parts: Vec<String> = counts(report)
-        .iter()
-        .rev()
-        .map(|(o, n)| format!("{n} {}", o.label()))
-        .collect();
-    let verdict = match report.readiness() {
-        Readiness::Ready => "READY",
-        Readiness::NotReady => "NOT READY",
-        Readiness::Unverified => "NOT VERIFIED (some items could not be checked)",
-    };
     for warning in &report.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
-    let _ = write!(out, "{}: {verdict} — {}", report.phase, parts.join(", "));
+    let _ = write!(out, "{}", verdict_line(report));
     out
 }
 

@@ -125,6 +125,22 @@ impl Entry {
     }
 }
 
+/// The last recorded run of each phase in the current deployment, with when it was recorded:
+/// opening a deployment archives the runs before it, as it does in the state.
+pub fn last_runs(entries: &[Entry]) -> BTreeMap<String, (Timestamp, &BTreeMap<String, RunResult>)> {
+    let mut runs = BTreeMap::new();
+    for entry in entries {
+        match &entry.change {
+            Action::Run { phase, results } => {
+                runs.insert(phase.clone(), (entry.at, results));
+            }
+            Action::Open { .. } => runs.clear(),
+            _ => {}
+        }
+    }
+    runs
+}
+
 /// The history file that belongs to a state file.
 pub fn path_for(state: &Path) -> PathBuf {
     let name = state

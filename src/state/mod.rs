@@ -318,7 +318,9 @@ impl State {
 /// A state file on disk, bound to one checklist and environment.
 #[derive(Debug, Clone)]
 pub struct StateFile {
+    /// The local file; for S3, the object's URL as a path, for messages only.
     pub path: PathBuf,
+    s3: Option<S3Location>,
     checklist: String,
     environment: String,
 }
@@ -327,9 +329,84 @@ impl StateFile {
     pub fn new(path: PathBuf, checklist: &str, environment: &str) -> StateFile {
         StateFile {
             path,
+            s3: None,
             checklist: checklist.to_string(),
             environment: environment.to_string(),
         }
+    }
+
+    /// A state at `where_`: a local path, or `s3://bucket/key` for a team's shared state.
+    pub fn at(
+        where_: &Path,
+        aws: AwsOptions,
+        checklist: &str,
+        environment: &str,
+    ) -> anyhow::Result<StateFile> {
+        let text = where_.to_string_lossy();
+        let mut file = StateFile::new(where_.to_path_buf(), checklist, environment);
+        if let Some(location) = S3Location::parse(&text, aws) {
+            file.s3 = Some(location?);
+        }
+        Ok(file)
+    }
+
+    /// Where the state lives, for messages.
+    pub fn describe(&self) -> String {
+        match &self.s3 {
+            Some(s3) => s3.url(),
+            None => self.path.display().to_string(),
+        }
+    }
+
+    /// Where the history lives, for messages.
+    pub fn describe_history(&self) -> String {
+        match &self.s3 {
+            Some(s3) => format!("{} (in the same object)", s3.url()),
+            None => self.history_path().display().to_string(),
+        }
+    }
+
+    /// The history's entries.
+    pub fn history(&self) -> anyhow::Result<history::Read> {
+        match &self.s3 {
+            Some(s3) => Ok(history::Read {
+                entries: s3.get()?.map(|(d, _)| d.history).unwrap_or_default(),
+                torn_tail: None,
+            }),
+            None => history::read(&self.history_path()),
+        }
+    }
+
+    /// Checks that a state read from anywhere belongs to this checklist and environment.
+    fn check_owner(&self, state: &State) -> anyhow::Result<()> {
+        let place = self.describe();
+        if state.checklist != self.checklist {
+            bail!(
+                "state {place} belongs to checklist \"{}\", not \"{}\"; choose another with --state",
+                state.checklist,
+                self.checklist
+            );
+        }
+        if slug(&state.environment) != slug(&self.environment) {
+            bail!(
+                "state {place} records environment \"{}\", not \"{}\"; choose another with \
+                 --state or --env",
+                state.environment,
+                self.environment
+            );
+        }
+        if state.barkcheck_state > FORMAT {
+            bail!(
+                "state {place} has format {}, newer than this barkcheck reads ({FORMAT}); upgrade \
+                 barkcheck (it was left untouched)",
+                state.barkcheck_state
+            );
+        }
+        Ok(())
+    }
+
+    fn empty_document(&self) -> Document {
+        Document { state: State::new(&self.checklist, &self.environment), history: Vec::new() }
     }
 
     pub fn history_path(&self) -> PathBuf {
@@ -339,6 +416,15 @@ impl StateFile {
     /// The state as it is now, with any history entry its snapshot missed applied; an empty
     /// state when neither file exists yet.
     pub fn read(&self) -> anyhow::Result<State> {
+        if let Some(s3) = &self.s3 {
+            return match s3.get()? {
+                Some((document, _)) => {
+                    self.check_owner(&document.state)?;
+                    Ok(document.state)
+                }
+                None => Ok(State::new(&self.checklist, &self.environment)),
+            };
+        }
         let (state, _) = self.read_both()?;
         Ok(state)
     }
@@ -424,8 +510,25 @@ impl StateFile {
     pub fn record<T>(
         &self,
         by: &str,
-        decide: impl FnOnce(&State) -> anyhow::Result<(Action, T)>,
+        mut decide: impl FnMut(&State) -> anyhow::Result<(Action, T)>,
     ) -> anyhow::Result<(State, T)> {
+        if let Some(s3) = &self.s3 {
+            let check = |document: &Document| {
+                self.check_owner(&document.state)?;
+                if let Some(broken) = history::check_chain(&document.history) {
+                    bail!("the history in {} is broken ({broken:?}); nothing was recorded", s3.url());
+                }
+                Ok(())
+            };
+            return s3.update(check, || self.empty_document(), |document| {
+                let (action, answer) = decide(&document.state)?;
+                let state = &mut document.state;
+                let entry = Entry::new(state.history.entries + 1, by, action, &state.history.head);
+                state.apply(&entry);
+                document.history.push(entry);
+                Ok((document.state.clone(), answer))
+            });
+        }
         let _lock = self.lock()?;
         let (mut state, read) = self.read_both()?;
         if let Some(broken) = history::check_chain(&read.entries) {
@@ -453,7 +556,14 @@ impl StateFile {
     }
 
     /// Changes what is not part of the record (the walk position) under the lock.
-    pub fn update_unrecorded(&self, change: impl FnOnce(&mut State)) -> anyhow::Result<()> {
+    pub fn update_unrecorded(&self, change: impl Fn(&mut State)) -> anyhow::Result<()> {
+        if let Some(s3) = &self.s3 {
+            let check = |document: &Document| self.check_owner(&document.state);
+            return s3.update(check, || self.empty_document(), |document| {
+                change(&mut document.state);
+                Ok(())
+            });
+        }
         let _lock = self.lock()?;
         let (mut state, _) = self.read_both()?;
         change(&mut state);
@@ -462,8 +572,13 @@ impl StateFile {
 
     /// Checks the history's chain and that the state is what replaying it gives.
     pub fn verify(&self) -> anyhow::Result<Verification> {
-        let snapshot = self.read_snapshot()?;
-        let read = history::read(&self.history_path())?;
+        let (snapshot, read) = match &self.s3 {
+            Some(s3) => match s3.get()? {
+                Some((d, _)) => (d.state, history::Read { entries: d.history, torn_tail: None }),
+                None => (State::new(&self.checklist, &self.environment), history::Read::default()),
+            },
+            None => (self.read_snapshot()?, history::read(&self.history_path())?),
+        };
         let mut problems = Vec::new();
         if let Some(line) = read.torn_tail {
             problems.push(format!(
@@ -498,8 +613,8 @@ impl StateFile {
         let behind = snapshot.history.entries + 1 == read.entries.len() as u64;
         if replayed.recorded() != snapshot.recorded() && !behind {
             problems.push(format!(
-                "state file {} differs from what its history records: {}",
-                self.path.display(),
+                "state {} differs from what its history records: {}",
+                self.describe(),
                 differences(&snapshot, &replayed).join("; ")
             ));
         }

@@ -201,3 +201,39 @@ pub fn timestamp(t: Option<&aws_sdk_rds::primitives::DateTime>) -> Json {
     .map(Json::String)
     .unwrap_or(Json::Null)
 }
+
+/// The marker of the next page of a hand-paginated listing, or None at the end. A marker that
+/// comes back unchanged is an error: following it would loop forever, and stopping there would
+/// pass off a truncated listing as complete.
+pub fn next_page(
+    call: &'static str,
+    sent: Option<&str>,
+    next: Option<&str>,
+) -> Result<Option<String>, FetchError> {
+    match next.filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(next) if Some(next) == sent => Err(FetchError::new(
+            call,
+            format!("the listing did not advance past page marker {next}; it would be truncated"),
+        )),
+        Some(next) => Ok(Some(next.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_page;
+
+    #[test]
+    fn a_page_marker_that_does_not_move_is_an_error_not_the_end() {
+        assert_eq!(
+            next_page("ListX", None, Some("m1")).unwrap().as_deref(),
+            Some("m1")
+        );
+        assert_eq!(next_page("ListX", Some("m1"), None).unwrap(), None);
+        assert_eq!(next_page("ListX", Some("m1"), Some("")).unwrap(), None);
+        let stuck = next_page("ListX", Some("m1"), Some("m1")).unwrap_err();
+        assert_eq!(stuck.call, "ListX");
+        assert!(stuck.cause.contains("truncated"), "{}", stuck.cause);
+    }
+}

@@ -3,7 +3,9 @@
 //! The first check to need a listing (DescribeDBInstances, DescribeAlarms, ...) starts the
 //! call and every other check needing it waits for the same answer, so a run makes each call
 //! once however many items read it. Listings are paginated to the end. Kinds that probe a
-//! target instead of listing resources are cached by their target.
+//! target instead of listing resources are cached by their target. Kinds whose listing holds
+//! summaries (web ACLs, user pools, REST APIs, buckets, ...) complete only the summaries a check
+//! can select, each once.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,7 +17,12 @@ use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
 use super::aws::{self, AwsOptions};
-use super::{Kind, cloudformation, cloudfront, cloudwatch, logs, postgres, rds};
+use super::probe::{Network, ProbeOptions};
+use super::{
+    Kind, Summaries, acm, apigateway, apigatewayv2, budgets, cloudformation, cloudfront,
+    cloudtrail, cloudwatch, cognito, config_recorder, iam, lambda, logs, logs_insights, postgres,
+    rds, rds_security, route53, s3, secrets, sns, storage, vpc, waf,
+};
 use crate::checklist::Check;
 use crate::checklist::expect::Matcher;
 
@@ -29,6 +36,8 @@ pub struct Settings {
     pub command_timeout: Option<Duration>,
     /// How long connecting to a database, and each query, may take.
     pub database_timeout: Option<Duration>,
+    /// Name resolution, trust and timeout of the web probes (http, tls, websocket, dns).
+    pub probes: ProbeOptions,
 }
 
 impl Inventory {
@@ -54,8 +63,51 @@ pub enum Listing {
     LogGroups,
     Distributions,
     Stacks,
+    SnsTopics,
+    SnsSubscriptions,
+    Secrets,
+    Trails,
+    ConfigRecorders,
+    /// The account id of the credentials (STS GetCallerIdentity).
+    AccountId,
+    Budgets,
+    IamAccountSummary,
+    Vpcs,
+    /// Subnets with their route tables.
+    Subnets,
+    SecurityGroups,
+    NatGateways,
+    VpcEndpoints,
+    FlowLogs,
+    DbSubnetGroups,
+    /// The parameter groups instances use, by name, without their parameters.
+    DbParameterGroups,
+    /// One parameter group's parameters, fetched only for the groups a check selects.
+    DbParameters(String),
+    RdsProxies,
+    QueryDefinitions,
     /// A probe of a target (kinds whose selector says what to probe), by its JSON text.
     Probe(Kind, String),
+    /// CloudFront-scope WAF web ACLs (us-east-1), with the distributions using them.
+    WebAcls,
+    /// ACM certificates of us-east-1, with the distributions serving them.
+    Certificates,
+    HostedZones,
+    UserPools,
+    RestApis,
+    UsagePlans,
+    /// HTTP and WebSocket APIs.
+    V2Apis,
+    /// API Gateway custom domains of both flavours, with the APIs mapped to them.
+    ApiDomains,
+    RestDomains,
+    V2Domains,
+    LambdaFunctions,
+    Buckets,
+    /// RDS instances, Aurora clusters and S3 buckets, as data stores.
+    DataStores,
+    /// The whole resources a kind's summary stands for, by the summary's JSON text.
+    Detail(Kind, String),
 }
 
 /// A call that could not give an answer, so the items that needed it cannot be decided.
@@ -98,6 +150,8 @@ pub struct Inventory {
     settings: Settings,
     /// Loaded on the first AWS call, so a run without AWS checks needs no AWS set-up.
     aws: OnceCell<Result<SdkConfig, FetchError>>,
+    /// Built on the first probe: resolution, trust and the HTTP client of every probe.
+    network: OnceCell<Result<Network, FetchError>>,
     cells: Mutex<HashMap<Listing, Arc<OnceCell<Fetched>>>>,
     /// Database connections, one per connection source, opened on first use.
     pub(super) databases: postgres::Connections,
@@ -108,6 +162,7 @@ impl Inventory {
         Inventory {
             settings,
             aws: OnceCell::new(),
+            network: OnceCell::new(),
             cells: Mutex::new(HashMap::new()),
             databases: postgres::Connections::default(),
         }
@@ -126,15 +181,49 @@ impl Inventory {
         loaded.as_ref().map_err(Clone::clone)
     }
 
+    /// What probes share in this run, set up on first use.
+    pub async fn network(&self) -> Result<&Network, FetchError> {
+        let built = self
+            .network
+            .get_or_init(|| async { Network::new(&self.settings.probes) })
+            .await;
+        built.as_ref().map_err(Clone::clone)
+    }
+
     /// Every resource a check could select: a kind's listing, or what probing its target found.
     pub async fn resources(&self, check: &Check) -> Fetched {
         if let Some(target) = &check.target {
-            return self
-                .listing(Listing::Probe(check.kind, target.to_string()))
-                .await;
+            // Each target of a list is probed (and cached) on its own, so an endpoint that
+            // several checks name is probed once.
+            let targets: Vec<&Json> = match target {
+                Json::Array(items) => items.iter().collect(),
+                one => vec![one],
+            };
+            let mut found = Vec::new();
+            for target in targets {
+                let probed = self
+                    .listing(Listing::Probe(check.kind, target.to_string()))
+                    .await?;
+                found.extend(probed.iter().cloned());
+            }
+            return Ok(Arc::new(found));
         }
-        if check.kind != Kind::CloudwatchDashboard {
-            return self.listing(check.kind.listing()).await;
+        if let Some(summaries) = check.kind.summaries() {
+            return self.completed(check, summaries).await;
+        }
+        match check.kind {
+            Kind::CloudwatchDashboard => {}
+            Kind::DbParameterGroup => return self.parameter_groups(check).await,
+            // Which instances use a group costs a DescribeDBInstances: only when asked.
+            Kind::SecurityGroup if reads(check, "db_instances") => {
+                let groups = self.listing(Listing::SecurityGroups).await?;
+                let instances = self.listing(Listing::RdsInstances).await?;
+                return Ok(Arc::new(vpc::with_db_instances(
+                    groups.to_vec(),
+                    &instances,
+                )));
+            }
+            _ => return self.listing(check.kind.listing()).await,
         }
         // Dashboards are listed by name; bodies are fetched only for the ones selected.
         let entries = self.listing(Listing::Dashboards).await?;
@@ -156,6 +245,67 @@ impl Inventory {
         Ok(Arc::new(out))
     }
 
+    /// The parameter groups a check selects, each with its parameters, which are fetched only
+    /// for those groups (an account has many, and each takes several pages).
+    async fn parameter_groups(&self, check: &Check) -> Fetched {
+        let groups = self.listing(Listing::DbParameterGroups).await?;
+        let by_group: Vec<(String, Matcher)> = check
+            .selector
+            .iter()
+            .filter(|(field, _)| field == "db_parameter_group_name" || field == "db_instances")
+            .cloned()
+            .collect();
+        let mut out = Vec::new();
+        for group in groups.iter().filter(|g| super::selects(&by_group, g)) {
+            let name = group["db_parameter_group_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            for mut found in self.listing(Listing::DbParameters(name)).await?.to_vec() {
+                found["db_instances"] = group["db_instances"].clone();
+                out.push(found);
+            }
+        }
+        Ok(Arc::new(out))
+    }
+
+    /// The resources of a kind whose listing holds summaries: the summaries the check's selector
+    /// can pick (judged on the fields they carry) are completed; a summary completed into one
+    /// resource that cannot be picked stays as it is, so that it still counts as listed.
+    async fn completed(&self, check: &Check, summaries: Summaries) -> Fetched {
+        let listed = self.listing(check.kind.listing()).await?;
+        let on_summary: Vec<(String, Matcher)> = check
+            .selector
+            .iter()
+            .filter_map(|(field, matcher)| {
+                let summary_field = match summaries {
+                    Summaries::Completed(fields) => {
+                        *fields.iter().find(|f| **f == field.as_str())?
+                    }
+                    Summaries::Expanded(fields) => {
+                        fields
+                            .iter()
+                            .find(|(resource, _)| *resource == field.as_str())?
+                            .1
+                    }
+                };
+                Some((summary_field.to_string(), matcher.clone()))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for summary in listed.iter() {
+            if super::selects(&on_summary, summary) {
+                let whole = self
+                    .listing(Listing::Detail(check.kind, summary.to_string()))
+                    .await?;
+                out.extend(whole.iter().cloned());
+            } else if let Summaries::Completed(_) = summaries {
+                out.push(summary.clone());
+            }
+        }
+        Ok(Arc::new(out))
+    }
+
     /// A listing, fetched on first use and shared afterwards.
     pub async fn listing(&self, listing: Listing) -> Fetched {
         let cell = {
@@ -165,6 +315,13 @@ impl Inventory {
         cell.get_or_init(|| async { self.fetch(&listing).await.map(Arc::new) })
             .await
             .clone()
+    }
+
+    /// The account id of the credentials, asked of STS once per run.
+    async fn account_id(&self) -> Result<String, FetchError> {
+        let found = Box::pin(self.listing(Listing::AccountId)).await?;
+        let account = found.first().and_then(|a| a["account_id"].as_str());
+        Ok(account.unwrap_or_default().to_string())
     }
 
     async fn fetch(&self, listing: &Listing) -> Result<Vec<Json>, FetchError> {
@@ -193,7 +350,163 @@ impl Inventory {
             Listing::LogGroups => logs::log_groups(config).await,
             Listing::Distributions => cloudfront::distributions(&aws::global(config)).await,
             Listing::Stacks => cloudformation::stacks(config).await,
+            Listing::SnsSubscriptions => sns::subscriptions(config).await,
+            Listing::SnsTopics => {
+                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions)).await?;
+                sns::topics(config, &subscriptions).await
+            }
+            Listing::Secrets => secrets::secrets(config).await,
+            Listing::Trails => cloudtrail::trails(config).await,
+            Listing::ConfigRecorders => config_recorder::recorders(config).await,
+            Listing::AccountId => iam::account_id(config).await,
+            // TODO: China and GovCloud sign Budgets and IAM in their own partition's region, not
+            // us-east-1; aws::global pins us-east-1 for every partition.
+            Listing::Budgets => {
+                let account = self.account_id().await?;
+                budgets::budgets(&aws::global(config), &account).await
+            }
+            Listing::IamAccountSummary => {
+                let account = self.account_id().await?;
+                iam::account_summary(&aws::global(config), &account).await
+            }
+            Listing::Vpcs => vpc::vpcs(config).await,
+            Listing::Subnets => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::subnets(config, &vpcs).await
+            }
+            Listing::SecurityGroups => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::security_groups(config, &vpcs).await
+            }
+            Listing::NatGateways => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
+                vpc::nat_gateways(config, &vpcs, &subnets).await
+            }
+            Listing::VpcEndpoints => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::vpc_endpoints(config, &vpcs).await
+            }
+            Listing::FlowLogs => {
+                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
+                vpc::flow_logs(config, &vpcs).await
+            }
+            Listing::DbSubnetGroups => {
+                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                rds_security::subnet_groups(config, &subnets, &instances).await
+            }
+            Listing::DbParameterGroups => {
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                Ok(rds_security::parameter_groups_in_use(&instances))
+            }
+            Listing::DbParameters(group) => rds_security::parameters(config, group).await,
+            Listing::RdsProxies => rds_security::proxies(config).await,
+            Listing::QueryDefinitions => logs_insights::query_definitions(config).await,
             Listing::Probe(..) => unreachable!("probes are fetched above"),
+            // The listings below box their calls' futures: held inline, the SDK futures of all
+            // these arms made this one large enough to overflow a worker's stack in debug builds.
+            Listing::WebAcls => {
+                let acls = Box::pin(waf::web_acls(&aws::global(config))).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                Ok(waf::with_distributions(acls, &distributions))
+            }
+            Listing::Certificates => {
+                let certificates = Box::pin(acm::certificates(&aws::global(config))).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                Ok(acm::with_distributions(certificates, &distributions))
+            }
+            Listing::HostedZones => Box::pin(route53::hosted_zones(&aws::global(config))).await,
+            Listing::UserPools => Box::pin(cognito::user_pools(config)).await,
+            Listing::RestApis => Box::pin(apigateway::rest_apis(config)).await,
+            Listing::UsagePlans => Box::pin(apigateway::usage_plans(config)).await,
+            Listing::V2Apis => Box::pin(apigatewayv2::apis(config)).await,
+            Listing::RestDomains => Box::pin(apigateway::domain_names(config)).await,
+            Listing::V2Domains => Box::pin(apigatewayv2::domain_names(config)).await,
+            Listing::ApiDomains => {
+                let rest = Box::pin(self.listing(Listing::RestDomains)).await?;
+                let v2 = Box::pin(self.listing(Listing::V2Domains)).await?;
+                let rest_apis = Box::pin(self.listing(Listing::RestApis)).await?;
+                let v2_apis = Box::pin(self.listing(Listing::V2Apis)).await?;
+                Ok(apigatewayv2::domains_with_apis(
+                    &rest, &v2, &rest_apis, &v2_apis,
+                ))
+            }
+            Listing::LambdaFunctions => Box::pin(lambda::functions(config)).await,
+            Listing::Buckets => Box::pin(s3::buckets(config)).await,
+            Listing::DataStores => {
+                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
+                let clusters = Box::pin(self.listing(Listing::RdsClusters)).await?;
+                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                Ok(storage::stores(&instances, &clusters, &buckets))
+            }
+            Listing::Detail(kind, summary) => {
+                let summary: Json = serde_json::from_str(summary).unwrap_or(Json::Null);
+                Box::pin(self.detail(*kind, &summary, config)).await
+            }
         }
     }
+
+    /// The whole resources one summary of `kind` stands for.
+    async fn detail(
+        &self,
+        kind: Kind,
+        summary: &Json,
+        config: &SdkConfig,
+    ) -> Result<Vec<Json>, FetchError> {
+        match kind {
+            Kind::WafWebAcl => Box::pin(waf::web_acl(&aws::global(config), summary)).await,
+            Kind::AcmCertificate => Box::pin(acm::certificate(&aws::global(config), summary)).await,
+            Kind::Route53Record => {
+                let records = Box::pin(route53::records(&aws::global(config), summary)).await?;
+                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let api_domains = Box::pin(self.listing(Listing::ApiDomains)).await?;
+                Ok(route53::with_targets(records, &distributions, &api_domains))
+            }
+            Kind::CognitoUserPool => Box::pin(cognito::user_pool(config, summary)).await,
+            Kind::ApiGatewayRestApi => Box::pin(apigateway::rest_api(config, summary)).await,
+            Kind::ApiGatewayRestStage => {
+                let stages = Box::pin(apigateway::rest_stages(config, summary)).await?;
+                let api = Box::pin(self.listing(Listing::Detail(
+                    Kind::ApiGatewayRestApi,
+                    summary.to_string(),
+                )))
+                .await?;
+                let plans = Box::pin(self.listing(Listing::UsagePlans)).await?;
+                let api = api.first().cloned().unwrap_or(Json::Null);
+                Ok(apigateway::stage_views(stages, &api, &plans))
+            }
+            Kind::ApiGatewayV2Api => Box::pin(apigatewayv2::api(config, summary)).await,
+            Kind::ApiGatewayV2Stage => Box::pin(apigatewayv2::stages(config, summary)).await,
+            Kind::S3Bucket => Box::pin(s3::bucket(config, summary)).await,
+            Kind::DataStore if summary["type"] == "s3_bucket" => {
+                // The bucket's own summary, so its detail is shared with `s3_bucket` checks.
+                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                let Some(bucket) = buckets.iter().find(|b| b["name"] == summary["name"]) else {
+                    return Ok(vec![summary.clone()]);
+                };
+                let whole =
+                    Box::pin(self.listing(Listing::Detail(Kind::S3Bucket, bucket.to_string())))
+                        .await?;
+                Ok(whole.iter().map(storage::from_bucket).collect())
+            }
+            Kind::DataStore => Ok(vec![summary.clone()]),
+            Kind::CloudfrontInvalidations => {
+                Box::pin(cloudfront::invalidations(&aws::global(config), summary)).await
+            }
+            other => Err(FetchError::new(
+                other.name(),
+                "this kind's listing holds whole resources; there is nothing to complete",
+            )),
+        }
+    }
+}
+
+/// Whether a check's selector or expectations name `field`.
+fn reads(check: &Check, field: &str) -> bool {
+    check
+        .selector
+        .iter()
+        .chain(&check.expect)
+        .any(|(name, _)| name == field)
 }

@@ -2,8 +2,9 @@
 //! a builder for barkcheck command lines, and small helpers to read what barkcheck printed.
 //!
 //! Network safety: every barkcheck process gets dummy credentials, a loopback endpoint and
-//! `AWS_EC2_METADATA_DISABLED=true`, a HOME of its own (so no real ~/.aws is read) and an
-//! environment cleared of anything else; nothing here talks to a host other than 127.0.0.1.
+//! `AWS_EC2_METADATA_DISABLED=true`, a HOME of its own (so no real ~/.aws is read), a DNS
+//! server on loopback for its probes, and an environment cleared of anything else; nothing here
+//! talks to a host other than 127.0.0.1.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -149,6 +150,131 @@ impl Drop for StandIn {
     }
 }
 
+/// The web stand-in (standin/web.py): BarkBase's public endpoints on loopback for the probe
+/// kinds, with a CA made at start-up, a TLS 1.0-accepting server, a silent port and a DNS
+/// server. Its READY line says where everything is, and which variables aim the bundled
+/// checklist's probes at it for each profile (compliant, gaps).
+pub struct WebStandIn {
+    child: Child,
+    _stdin: ChildStdin,
+    _dir: tempfile::TempDir,
+    ready: Json,
+}
+
+impl WebStandIn {
+    pub fn start() -> WebStandIn {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(standin_python())
+            .arg(repo().join("standin/web.py"))
+            .arg("--dir")
+            .arg(dir.path())
+            .arg("--exit-on-stdin-eof")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the web stand-in");
+        let stdin = child.stdin.take().expect("stdin");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let ready: Json = loop {
+            match lines.next() {
+                Some(Ok(line)) if line.starts_with("READY ") => {
+                    break serde_json::from_str(&line[6..]).expect("READY JSON");
+                }
+                Some(Ok(_)) => continue,
+                _ => panic!("the web stand-in exited before it was ready"),
+            }
+        };
+        assert!(
+            ready["dns_server"]
+                .as_str()
+                .unwrap()
+                .starts_with("127.0.0.1:"),
+            "the web stand-in must be on loopback: {ready}"
+        );
+        WebStandIn {
+            child,
+            _stdin: stdin,
+            _dir: dir,
+            ready,
+        }
+    }
+
+    /// The port of one of its servers: https, legacy, http, silent, dns.
+    pub fn port(&self, server: &str) -> u16 {
+        self.ready["ports"][server].as_u64().expect("a port") as u16
+    }
+
+    /// `https://127.0.0.1:PORT` of a server, or `http://` for the plain one.
+    pub fn base(&self, server: &str) -> String {
+        let scheme = if server == "http" { "http" } else { "https" };
+        format!("{scheme}://127.0.0.1:{}", self.port(server))
+    }
+
+    pub fn ca_cert(&self) -> String {
+        self.ready["ca_cert"].as_str().expect("ca_cert").to_string()
+    }
+
+    pub fn dns_server(&self) -> String {
+        self.ready["dns_server"]
+            .as_str()
+            .expect("dns_server")
+            .to_string()
+    }
+
+    /// The `--var` flags that aim the bundled checklist's probes here, and `--ca-cert`.
+    pub fn args(&self, profile: &str) -> Vec<String> {
+        let mut args = Vec::new();
+        for (name, value) in self.ready["profiles"][profile]
+            .as_object()
+            .unwrap_or_else(|| panic!("no web profile {profile}"))
+        {
+            args.push("--var".to_string());
+            args.push(format!("{name}={}", value.as_str().expect("text")));
+        }
+        args.extend(["--ca-cert".to_string(), self.ca_cert()]);
+        args
+    }
+
+    /// What it saw: `{"requests": [[server, method, path]], "dns": [[name, type]]}`.
+    pub fn log(&self) -> Json {
+        let mut stream =
+            TcpStream::connect(("127.0.0.1", self.port("http"))).expect("connect to web stand-in");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .expect("timeout");
+        write!(
+            stream,
+            "GET /_log HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read answer");
+        let body = answer.split_once("\r\n\r\n").expect("a body").1;
+        serde_json::from_str(body).expect("log JSON")
+    }
+}
+
+impl Drop for WebStandIn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The `--var` flags that aim the bundled checklist's probes at a closed loopback port.
+pub fn closed_probe_args() -> Vec<String> {
+    let closed = closed_port_url().replace("http://", "");
+    [
+        format!("app_url=https://{closed}"),
+        format!("api_url=https://{closed}"),
+        format!("ws_url=wss://{closed}"),
+    ]
+    .into_iter()
+    .flat_map(|var| ["--var".to_string(), var])
+    .collect()
+}
+
 /// A port on loopback that nothing listens on, for "the endpoint is down" cases.
 pub fn closed_port_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -175,6 +301,9 @@ pub fn barkcheck(dir: &Path, endpoint: &str) -> Command {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", endpoint)
+        // Probes resolve names only through a closed loopback port unless a test names its
+        // own DNS server: a checklist's real host names never reach a real resolver.
+        .env("BARKCHECK_DNS_SERVER", "127.0.0.1:9")
         .env("USER", "tester")
         .stdin(Stdio::null());
     command

@@ -2,15 +2,27 @@
 //! their own stand-in on loopback (see harness.rs).
 
 mod bundled;
+mod ci_gate;
+mod explain;
 mod faults;
+mod generated;
 mod harness;
+mod iam_policy;
+mod import;
 mod lint;
 mod local_standin;
 mod properties;
 mod record;
+mod reports;
 mod review;
+mod probes;
 mod run_aws;
 mod run_local;
 mod run_postgres;
 mod secrets;
+mod run_aws_security;
+mod run_aws_app;
+mod run_aws_edge;
+mod snapshot;
+mod shared_state;
 mod state;
