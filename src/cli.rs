@@ -208,6 +208,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 15.0)]
     pub timeout: f64,
 
+    /// The most AWS requests in flight to one service at a time. Lower it when AWS throttles a
+    /// run; throttled calls are retried and the whole run slows down meanwhile.
+    #[arg(long, value_name = "N", default_value_t = crate::verify::DEFAULT_MAX_CONCURRENCY,
+          value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub max_concurrency: u16,
+
     /// Let `command` checks run their programs (like `npm audit --json`); without it they are
     /// SKIPPED, since a checklist could name any program.
     #[arg(long)]
@@ -560,6 +566,51 @@ pub fn parse_words(text: &str) -> Result<String, String> {
 fn parse_seconds(text: &str) -> Result<Duration, String> {
     match text.trim().parse::<f64>() {
         Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
-        _ => Err(format!("`{text}` is not a number of seconds greater than 0")),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds greater than 0"
+        )),
+    }
+}
+
+/// Every `--var NAME=VALUE` of a command line, wherever it stands, in order; later values of a
+/// name win when they are applied. Arguments after `--` are not flags.
+pub fn var_flags(args: impl Iterator<Item = std::ffi::OsString>) -> Vec<(String, String)> {
+    let mut vars = Vec::new();
+    let mut args = args.map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = args.next() {
+        let value = match arg.as_str() {
+            "--" => break,
+            "--var" => args.next(),
+            other => other.strip_prefix("--var=").map(str::to_string),
+        };
+        if let Some(Ok(pair)) = value.as_deref().map(parse_var) {
+            vars.push(pair);
+        }
+    }
+    vars
+}
+
+#[cfg(test)]
+mod var_flag_tests {
+    use super::var_flags;
+
+    #[test]
+    fn every_var_flag_counts_before_and_after_the_command() {
+        let line = [
+            "--var",
+            "a=1",
+            "run",
+            "--var=b=2",
+            "--vars",
+            "f.yaml",
+            "--var",
+            "a=3",
+        ];
+        let found = var_flags(line.iter().map(Into::into));
+        let expected =
+            [("a", "1"), ("b", "2"), ("a", "3")].map(|(n, v)| (n.to_string(), v.to_string()));
+        assert_eq!(found, expected);
+        let after_dashes = var_flags(["--", "--var", "x=1"].iter().map(Into::into));
+        assert!(after_dashes.is_empty());
     }
 }

@@ -8,7 +8,10 @@ use barkcheck::{checklist, commands};
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // clap keeps only the last level's values of a global flag (`--var` before and after the
+    // command); every `--var` counts, in the order given.
+    cli.global.vars = barkcheck::cli::var_flags(std::env::args_os().skip(1));
     let result = match &cli.command {
         Command::Run(args) => commands::run::run(&cli.global, args),
         Command::Status(args) => commands::status::run(&cli.global, args),

@@ -165,7 +165,10 @@ fn expectation_schema() -> Json {
     let expectation = json!({"$ref": "#/$defs/expectation"});
     let element = json!({"anyOf": [
         {"$ref": "#/$defs/expectation"},
-        {"type": "object", "description": "Expectations on the fields of each element.",
+        {"type": "object", "description": "Expectations on the fields of each element; `where:` \
+                                           limits them to the elements meeting its own.",
+         "properties": {"where": {"type": "object", "minProperties": 1,
+                                  "additionalProperties": {"$ref": "#/$defs/expectation"}}},
          "additionalProperties": {"$ref": "#/$defs/expectation"}},
     ]});
     let mut operators = Map::new();
@@ -186,6 +189,8 @@ fn expectation_schema() -> Json {
                         instance_class_at_least, count, any, all, not}.",
         "anyOf": [
             {"$ref": "#/$defs/scalar"},
+            {"type": "array", "items": {"$ref": "#/$defs/scalar"},
+             "description": "Exactly these elements, in this order."},
             {"type": "object", "minProperties": 1, "maxProperties": 1,
              "additionalProperties": false, "properties": operators},
         ],
@@ -204,8 +209,8 @@ fn defs_for_kinds() -> Vec<(String, Json)> {
                 "description": field.doc,
             });
             properties.insert(field.name.to_string(), about);
-            if let FieldType::TextMap = field.ty {
-                // `outputs.DatabaseEndpoint`: any key of a map field.
+            if let FieldType::TextMap | FieldType::Json = field.ty {
+                // `outputs.DatabaseEndpoint`, `json.error`: any key of a map or document field.
                 let pattern = format!("^{}\\.", regex_escape(field.name));
                 patterns.insert(pattern, json!({"$ref": "#/$defs/expectation"}));
             }
@@ -247,6 +252,11 @@ fn verify_schema() -> Json {
     properties.insert(
         "expect".into(),
         json!({"type": "object", "minProperties": 1}),
+    );
+    properties.insert(
+        "selected".into(),
+        json!({"description": "How many resources the selector must pick: a number or a \
+               comparison like \">= 2\"."}),
     );
     let mut branches = Vec::new();
     for kind in Kind::ALL {

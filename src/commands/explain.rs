@@ -338,6 +338,7 @@ fn type_word(ty: FieldType) -> &'static str {
         FieldType::TextList => "a list of text",
         FieldType::Objects(_) => "a list of objects",
         FieldType::TextMap => "a map of text",
+        FieldType::Json => "a JSON document",
     }
 }
 
@@ -377,6 +378,11 @@ pub fn words(matcher: &Matcher) -> String {
                     field_words(fields, " and whose ")
                 )
             }
+            Element::Filtered { filter, fields } => format!(
+                "have some element whose {} and whose {}",
+                field_words(filter, " and whose "),
+                field_words(fields, " and whose ")
+            ),
         },
         Matcher::All(element) => match element.as_ref() {
             Element::Value(inner) => {
@@ -387,6 +393,11 @@ pub fn words(matcher: &Matcher) -> String {
             }
             Element::Fields(fields) => format!(
                 "have at least one element, and in every element {}",
+                field_words(fields, " and ")
+            ),
+            Element::Filtered { filter, fields } => format!(
+                "have at least one element where {}, and in every such element {}",
+                field_words(filter, " and "),
                 field_words(fields, " and ")
             ),
         },

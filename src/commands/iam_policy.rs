@@ -33,7 +33,7 @@ pub fn run(global: &Global, args: &IamPolicyArgs) -> anyhow::Result<u8> {
         for entry in phase.entries() {
             let selected = only.as_ref().is_none_or(|o| o.contains(&entry.item.id));
             if let (Some(check), true, None) = (&entry.item.check, selected, entry.excluded_by) {
-                actions.extend(check.kind.aws_calls().iter().map(|c| c.action));
+                actions.extend(crate::verify::calls_of(check).iter().map(|c| c.action));
             }
         }
     }

@@ -1,8 +1,8 @@
 //! One module per subcommand, and what they share: loading the checklist and its state.
 
 pub mod approve;
-pub mod diff;
 pub mod completions;
+pub mod diff;
 pub mod explain;
 pub mod fields;
 pub mod iam_policy;
@@ -45,7 +45,12 @@ impl Workspace {
             .state
             .clone()
             .unwrap_or_else(|| state::default_path(&checklist.name, &environment));
-        let state = StateFile::at(&path, aws_options(global, &checklist), &checklist.name, &environment)?;
+        let state = StateFile::at(
+            &path,
+            aws_options(global, &checklist),
+            &checklist.name,
+            &environment,
+        )?;
         Ok(Workspace { checklist, state })
     }
 
@@ -117,6 +122,7 @@ pub fn aws_options(global: &Global, checklist: &Checklist) -> AwsOptions {
         endpoint_url: global.endpoint_url.clone(),
         fallback_region: checklist.variable("region").map(str::to_string),
         attempt_timeout: None,
+        max_concurrency: None,
     }
 }
 

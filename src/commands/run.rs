@@ -54,6 +54,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         });
         let mut aws = aws_options(global, &workspace.checklist);
         aws.attempt_timeout = Some(std::time::Duration::from_secs_f64(args.timeout));
+        aws.max_concurrency = Some(usize::from(args.max_concurrency));
         let settings = Settings {
             aws,
             allow_commands: args.allow_commands,

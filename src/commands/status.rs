@@ -11,9 +11,6 @@ pub fn run(global: &Global, args: &StatusArgs) -> anyhow::Result<u8> {
     }
     let state = workspace.state.read()?;
     let text = report::status_table(&workspace.checklist, &state, args.phase.as_deref());
-    report::print_text(&format!(
-        "state: {}\n{text}",
-        workspace.state.describe()
-    ))?;
+    report::print_text(&format!("state: {}\n{text}", workspace.state.describe()))?;
     Ok(0)
 }

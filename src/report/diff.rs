@@ -233,6 +233,7 @@ fn changed(item: &DocumentItem) -> Changed {
         outcome: item.outcome,
         automated: item.automated,
         blocking: item.blocking,
+        not_run: false,
         evidence: item.evidence.clone(),
     };
     Changed {

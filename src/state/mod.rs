@@ -10,6 +10,7 @@
 //! state of a known version is refused and never overwritten.
 
 pub mod history;
+pub mod s3;
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -21,7 +22,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::verify::Outcome;
+use crate::verify::aws::AwsOptions;
 use history::{Action, Entry, GENESIS};
+use s3::{Document, S3Location};
 
 /// The state format this build reads and writes.
 pub const FORMAT: u32 = 1;
@@ -406,7 +409,10 @@ impl StateFile {
     }
 
     fn empty_document(&self) -> Document {
-        Document { state: State::new(&self.checklist, &self.environment), history: Vec::new() }
+        Document {
+            state: State::new(&self.checklist, &self.environment),
+            history: Vec::new(),
+        }
     }
 
     pub fn history_path(&self) -> PathBuf {
@@ -516,18 +522,26 @@ impl StateFile {
             let check = |document: &Document| {
                 self.check_owner(&document.state)?;
                 if let Some(broken) = history::check_chain(&document.history) {
-                    bail!("the history in {} is broken ({broken:?}); nothing was recorded", s3.url());
+                    bail!(
+                        "the history in {} is broken ({broken:?}); nothing was recorded",
+                        s3.url()
+                    );
                 }
                 Ok(())
             };
-            return s3.update(check, || self.empty_document(), |document| {
-                let (action, answer) = decide(&document.state)?;
-                let state = &mut document.state;
-                let entry = Entry::new(state.history.entries + 1, by, action, &state.history.head);
-                state.apply(&entry);
-                document.history.push(entry);
-                Ok((document.state.clone(), answer))
-            });
+            return s3.update(
+                check,
+                || self.empty_document(),
+                |document| {
+                    let (action, answer) = decide(&document.state)?;
+                    let state = &mut document.state;
+                    let entry =
+                        Entry::new(state.history.entries + 1, by, action, &state.history.head);
+                    state.apply(&entry);
+                    document.history.push(entry);
+                    Ok((document.state.clone(), answer))
+                },
+            );
         }
         let _lock = self.lock()?;
         let (mut state, read) = self.read_both()?;
@@ -559,10 +573,14 @@ impl StateFile {
     pub fn update_unrecorded(&self, change: impl Fn(&mut State)) -> anyhow::Result<()> {
         if let Some(s3) = &self.s3 {
             let check = |document: &Document| self.check_owner(&document.state);
-            return s3.update(check, || self.empty_document(), |document| {
-                change(&mut document.state);
-                Ok(())
-            });
+            return s3.update(
+                check,
+                || self.empty_document(),
+                |document| {
+                    change(&mut document.state);
+                    Ok(())
+                },
+            );
         }
         let _lock = self.lock()?;
         let (mut state, _) = self.read_both()?;
@@ -574,8 +592,17 @@ impl StateFile {
     pub fn verify(&self) -> anyhow::Result<Verification> {
         let (snapshot, read) = match &self.s3 {
             Some(s3) => match s3.get()? {
-                Some((d, _)) => (d.state, history::Read { entries: d.history, torn_tail: None }),
-                None => (State::new(&self.checklist, &self.environment), history::Read::default()),
+                Some((d, _)) => (
+                    d.state,
+                    history::Read {
+                        entries: d.history,
+                        torn_tail: None,
+                    },
+                ),
+                None => (
+                    State::new(&self.checklist, &self.environment),
+                    history::Read::default(),
+                ),
             },
             None => (self.read_snapshot()?, history::read(&self.history_path())?),
         };

@@ -42,9 +42,11 @@ impl S3Location {
     pub fn parse(text: &str, aws: AwsOptions) -> Option<anyhow::Result<S3Location>> {
         let rest = text.strip_prefix("s3://")?;
         Some(match rest.split_once('/') {
-            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => {
-                Ok(S3Location { bucket: bucket.to_string(), key: key.to_string(), aws })
-            }
+            Some((bucket, key)) if !bucket.is_empty() && !key.is_empty() => Ok(S3Location {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+                aws,
+            }),
             _ => Err(anyhow::anyhow!("--state `{text}` is not s3://BUCKET/KEY")),
         })
     }
@@ -54,14 +56,20 @@ impl S3Location {
     }
 
     fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-        Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
+        Ok(tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?)
     }
 
     async fn client(&self) -> anyhow::Result<aws_sdk_s3::Client> {
-        let config = load_config(&self.aws).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let config = load_config(&self.aws)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         // A loopback or private endpoint has no per-bucket host names: address by path.
         let s3 = aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(self.aws.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some())
+            .force_path_style(
+                self.aws.endpoint_url.is_some() || std::env::var_os("AWS_ENDPOINT_URL").is_some(),
+            )
             .build();
         Ok(aws_sdk_s3::Client::from_conf(s3))
     }
@@ -74,8 +82,16 @@ impl S3Location {
         })
     }
 
-    async fn get_with(&self, client: &aws_sdk_s3::Client) -> anyhow::Result<Option<(Document, String)>> {
-        let answer = client.get_object().bucket(&self.bucket).key(&self.key).send().await;
+    async fn get_with(
+        &self,
+        client: &aws_sdk_s3::Client,
+    ) -> anyhow::Result<Option<(Document, String)>> {
+        let answer = client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&self.key)
+            .send()
+            .await;
         let object = match answer {
             Ok(object) => object,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
@@ -85,9 +101,17 @@ impl S3Location {
             }
         };
         let etag = object.e_tag().unwrap_or_default().to_string();
-        let bytes = object.body.collect().await.context("reading the state object")?.into_bytes();
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .context("reading the state object")?
+            .into_bytes();
         let document: Document = serde_json::from_slice(&bytes).with_context(|| {
-            format!("state {} is not a valid barkcheck state (the object was left untouched)", self.url())
+            format!(
+                "state {} is not a valid barkcheck state (the object was left untouched)",
+                self.url()
+            )
         })?;
         Ok(Some((document, etag)))
     }
@@ -110,7 +134,8 @@ impl S3Location {
                 };
                 check(&document)?;
                 let answer = change(&mut document)?;
-                let body = serde_json::to_vec_pretty(&document).context("cannot encode the state")?;
+                let body =
+                    serde_json::to_vec_pretty(&document).context("cannot encode the state")?;
                 let mut put = client
                     .put_object()
                     .bucket(&self.bucket)
@@ -134,13 +159,18 @@ impl S3Location {
                     }
                 }
             }
-            bail!("state {} kept changing under {ATTEMPTS} attempts; nothing was recorded", self.url())
+            bail!(
+                "state {} kept changing under {ATTEMPTS} attempts; nothing was recorded",
+                self.url()
+            )
         })
     }
 }
 
 /// Whether a PutObject failed because the object changed since it was read.
-fn conflict<R>(e: &aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError, R>) -> bool {
+fn conflict<R>(
+    e: &aws_sdk_s3::error::SdkError<aws_sdk_s3::operation::put_object::PutObjectError, R>,
+) -> bool {
     use aws_sdk_s3::error::ProvideErrorMetadata;
     match e {
         aws_sdk_s3::error::SdkError::ServiceError(service) => {

@@ -12,9 +12,11 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_smithy_http_client::tls;
 use serde_json::Value as Json;
 
 use super::inventory::FetchError;
+use super::pacing;
 
 /// The region where CloudFront, and the certificates and WAF ACLs it uses, live.
 pub const CLOUDFRONT_REGION: &str = "us-east-1";
@@ -29,6 +31,8 @@ pub struct AwsOptions {
     pub fallback_region: Option<String>,
     /// How long one attempt of one call may take.
     pub attempt_timeout: Option<Duration>,
+    /// The most requests in flight to one service (`--max-concurrency`); None for the default.
+    pub max_concurrency: Option<usize>,
 }
 
 /// Loads the SDK configuration; an error when no region can be found.
@@ -48,9 +52,21 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
         .or_default_provider()
         .or_else(options.fallback_region.clone().map(Region::new));
     let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
+    // The SDK's own HTTPS client (hyper 1, rustls with aws-lc), behind the per-service bound.
+    let https = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .build_https();
+    let per_service = options
+        .max_concurrency
+        .unwrap_or(usize::from(pacing::DEFAULT_MAX_CONCURRENCY));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .retry_config(RetryConfig::standard().with_max_attempts(3))
+        .http_client(pacing::Paced::new(https, per_service))
+        // Adaptive: besides retrying a throttled call, the client paces all its calls down
+        // while AWS keeps throttling, so a throttled run slows down and finishes.
+        .retry_config(RetryConfig::adaptive().with_max_attempts(3))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(3))

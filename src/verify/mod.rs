@@ -18,30 +18,30 @@ mod cloudformation;
 mod cloudfront;
 mod cloudtrail;
 mod cloudwatch;
+mod cognito;
 mod command;
 mod config_recorder;
-mod iam;
 mod dns;
 mod http;
+mod iam;
 pub mod inventory;
-mod local;
-mod cognito;
 mod lambda;
+mod local;
 mod logs;
-mod postgres;
 mod logs_insights;
-mod rds;
-mod rds_security;
-mod secrets;
-mod sns;
-mod vpc;
-mod route53;
-mod s3;
-mod storage;
-mod waf;
+mod pacing;
+mod postgres;
 pub mod probe;
 mod rds;
+mod rds_security;
+mod route53;
+mod s3;
+mod secrets;
+mod sns;
+mod storage;
 mod tls;
+mod vpc;
+mod waf;
 mod websocket;
 
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,7 @@ use serde_json::Value as Json;
 use crate::checklist::expect::{self, Field, Matcher};
 use crate::checklist::{Check, MatchMode};
 pub use inventory::{FetchError, Inventory, Listing, Settings};
+pub use pacing::DEFAULT_MAX_CONCURRENCY;
 
 /// A kind of resource a `verify:` block can name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -98,6 +99,11 @@ pub enum Kind {
     S3Bucket,
     DataStore,
     CloudfrontInvalidations,
+    Http,
+    HttpLatency,
+    Tls,
+    Websocket,
+    Dns,
 }
 
 /// How a kind whose listing holds summaries gets whole resources: the calls that complete them
@@ -147,11 +153,6 @@ impl TargetProblem {
             )
         }
     }
-    Http,
-    HttpLatency,
-    Tls,
-    Websocket,
-    Dns,
 }
 
 impl Kind {
@@ -723,11 +724,52 @@ const AWS_CALLS: &[(Kind, &[AwsCall])] = &[
             "DescribeStacks",
             "cloudformation:DescribeStacks",
         )],
-    ),    (Kind::PostgresServer, &[aws_call_when("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "the database_url is secret:ID")]),
-    (Kind::PostgresSchema, &[aws_call_when("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "the database_url is secret:ID")]),
-    (Kind::PostgresTable, &[aws_call_when("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "the database_url is secret:ID")]),
-    (Kind::PostgresIndex, &[aws_call_when("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "the database_url is secret:ID")]),
-    (Kind::PostgresForeignKey, &[aws_call_when("secretsmanager", "GetSecretValue", "secretsmanager:GetSecretValue", "the database_url is secret:ID")]),
+    ),
+    (
+        Kind::PostgresServer,
+        &[aws_call_when(
+            "secretsmanager",
+            "GetSecretValue",
+            "secretsmanager:GetSecretValue",
+            "the database_url is secret:ID",
+        )],
+    ),
+    (
+        Kind::PostgresSchema,
+        &[aws_call_when(
+            "secretsmanager",
+            "GetSecretValue",
+            "secretsmanager:GetSecretValue",
+            "the database_url is secret:ID",
+        )],
+    ),
+    (
+        Kind::PostgresTable,
+        &[aws_call_when(
+            "secretsmanager",
+            "GetSecretValue",
+            "secretsmanager:GetSecretValue",
+            "the database_url is secret:ID",
+        )],
+    ),
+    (
+        Kind::PostgresIndex,
+        &[aws_call_when(
+            "secretsmanager",
+            "GetSecretValue",
+            "secretsmanager:GetSecretValue",
+            "the database_url is secret:ID",
+        )],
+    ),
+    (
+        Kind::PostgresForeignKey,
+        &[aws_call_when(
+            "secretsmanager",
+            "GetSecretValue",
+            "secretsmanager:GetSecretValue",
+            "the database_url is secret:ID",
+        )],
+    ),
     (Kind::LocalSecret, &[]),
     (Kind::GitFile, &[]),
     (Kind::Command, &[]),
@@ -736,36 +778,360 @@ const AWS_CALLS: &[(Kind, &[AwsCall])] = &[
     (Kind::Tls, &[]),
     (Kind::Websocket, &[]),
     (Kind::Dns, &[]),
-    (Kind::SnsTopic, &[aws_call("sns", "ListTopics", "sns:ListTopics"), aws_call("sns", "ListSubscriptions", "sns:ListSubscriptions")]),
-    (Kind::SnsSubscription, &[aws_call("sns", "ListSubscriptions", "sns:ListSubscriptions")]),
-    (Kind::Secret, &[aws_call("secretsmanager", "ListSecrets", "secretsmanager:ListSecrets")]),
-    (Kind::CloudtrailTrail, &[aws_call("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails"), aws_call("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus")]),
-    (Kind::ConfigRecorder, &[aws_call("config", "DescribeConfigurationRecorders", "config:DescribeConfigurationRecorders"), aws_call("config", "DescribeConfigurationRecorderStatus", "config:DescribeConfigurationRecorderStatus")]),
-    (Kind::Budget, &[aws_call("budgets", "DescribeBudgets", "budgets:ViewBudget"), aws_call("budgets", "DescribeNotificationsForBudget", "budgets:ViewBudget")]),
-    (Kind::IamAccount, &[aws_call("iam", "GetAccountSummary", "iam:GetAccountSummary")]),
-    (Kind::Subnet, &[aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"), aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables")]),
-    (Kind::SecurityGroup, &[aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeSecurityGroups", "ec2:DescribeSecurityGroups"), aws_call_when("rds", "DescribeDBInstances", "rds:DescribeDBInstances", "a check reads db_instances")]),
-    (Kind::NatGateway, &[aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"), aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables"), aws_call("ec2", "DescribeNatGateways", "ec2:DescribeNatGateways")]),
-    (Kind::VpcEndpoint, &[aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeVpcEndpoints", "ec2:DescribeVpcEndpoints")]),
-    (Kind::FlowLog, &[aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeFlowLogs", "ec2:DescribeFlowLogs")]),
-    (Kind::DbSubnetGroup, &[aws_call("rds", "DescribeDBSubnetGroups", "rds:DescribeDBSubnetGroups"), aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"), aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"), aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"), aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables")]),
-    (Kind::DbParameterGroup, &[aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"), aws_call_when("rds", "DescribeDBParameters", "rds:DescribeDBParameters", "a parameter group is selected")]),
-    (Kind::RdsProxy, &[aws_call("rds", "DescribeDBProxies", "rds:DescribeDBProxies")]),
-    (Kind::LogsQueryDefinition, &[aws_call("logs", "DescribeQueryDefinitions", "logs:DescribeQueryDefinitions")]),
-    (Kind::WafWebAcl, &[aws_call("wafv2", "ListWebACLs", "wafv2:ListWebACLs"), aws_call_when("wafv2", "GetWebACL", "wafv2:GetWebACL", "an ACL is selected"), aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions")]),
-    (Kind::AcmCertificate, &[aws_call("acm", "ListCertificates", "acm:ListCertificates"), aws_call_when("acm", "DescribeCertificate", "acm:DescribeCertificate", "a certificate is selected"), aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions")]),
-    (Kind::Route53HostedZone, &[aws_call("route53", "ListHostedZones", "route53:ListHostedZones")]),
-    (Kind::Route53Record, &[aws_call("route53", "ListHostedZones", "route53:ListHostedZones"), aws_call_when("route53", "ListResourceRecordSets", "route53:ListResourceRecordSets", "a zone is selected"), aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions"), aws_call("apigateway", "GetDomainNames", "apigateway:GET"), aws_call("apigateway", "GetBasePathMappings", "apigateway:GET"), aws_call("apigateway", "GetApiMappings", "apigateway:GET"), aws_call("apigateway", "GetRestApis", "apigateway:GET"), aws_call("apigateway", "GetApis", "apigateway:GET")]),
-    (Kind::CognitoUserPool, &[aws_call("cognito-idp", "ListUserPools", "cognito-idp:ListUserPools"), aws_call_when("cognito-idp", "DescribeUserPool", "cognito-idp:DescribeUserPool", "a pool is selected"), aws_call_when("cognito-idp", "DescribeRiskConfiguration", "cognito-idp:DescribeRiskConfiguration", "a pool is selected")]),
-    (Kind::ApiGatewayRestApi, &[aws_call("apigateway", "GetRestApis", "apigateway:GET"), aws_call("apigateway", "GetResources", "apigateway:GET"), aws_call("apigateway", "GetAuthorizers", "apigateway:GET"), aws_call("apigateway", "GetRequestValidators", "apigateway:GET")]),
-    (Kind::ApiGatewayRestStage, &[aws_call("apigateway", "GetRestApis", "apigateway:GET"), aws_call("apigateway", "GetStages", "apigateway:GET"), aws_call("apigateway", "GetResources", "apigateway:GET"), aws_call("apigateway", "GetAuthorizers", "apigateway:GET"), aws_call("apigateway", "GetRequestValidators", "apigateway:GET"), aws_call("apigateway", "GetUsagePlans", "apigateway:GET"), aws_call("apigateway", "GetUsagePlanKeys", "apigateway:GET"), aws_call("apigateway", "GetApiKeys", "apigateway:GET")]),
-    (Kind::ApiGatewayV2Api, &[aws_call("apigateway", "GetApis", "apigateway:GET"), aws_call("apigateway", "GetRoutes", "apigateway:GET"), aws_call_when("apigateway", "GetAuthorizer", "apigateway:GET", "a route uses an authorizer")]),
-    (Kind::ApiGatewayV2Stage, &[aws_call("apigateway", "GetApis", "apigateway:GET"), aws_call("apigateway", "GetStages", "apigateway:GET")]),
-    (Kind::LambdaFunction, &[aws_call("lambda", "ListFunctions", "lambda:ListFunctions")]),
-    (Kind::S3Bucket, &[aws_call("s3", "ListBuckets", "s3:ListAllMyBuckets"), aws_call("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration"), aws_call("s3", "GetPublicAccessBlock", "s3:GetBucketPublicAccessBlock"), aws_call("s3", "GetBucketVersioning", "s3:GetBucketVersioning"), aws_call("s3", "HeadObject", "s3:GetObject")]),
-    (Kind::DataStore, &[aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"), aws_call("rds", "DescribeDBClusters", "rds:DescribeDBClusters"), aws_call("s3", "ListBuckets", "s3:ListAllMyBuckets"), aws_call_when("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration", "a bucket is selected")]),
-    (Kind::CloudfrontInvalidations, &[aws_call("cloudfront", "ListDistributions", "cloudfront:ListDistributions"), aws_call("cloudfront", "ListInvalidations", "cloudfront:ListInvalidations")]),
+    (
+        Kind::SnsTopic,
+        &[
+            aws_call("sns", "ListTopics", "sns:ListTopics"),
+            aws_call("sns", "ListSubscriptions", "sns:ListSubscriptions"),
+        ],
+    ),
+    (
+        Kind::SnsSubscription,
+        &[aws_call(
+            "sns",
+            "ListSubscriptions",
+            "sns:ListSubscriptions",
+        )],
+    ),
+    (
+        Kind::Secret,
+        &[aws_call(
+            "secretsmanager",
+            "ListSecrets",
+            "secretsmanager:ListSecrets",
+        )],
+    ),
+    (
+        Kind::CloudtrailTrail,
+        &[
+            aws_call("cloudtrail", "DescribeTrails", "cloudtrail:DescribeTrails"),
+            aws_call("cloudtrail", "GetTrailStatus", "cloudtrail:GetTrailStatus"),
+        ],
+    ),
+    (
+        Kind::ConfigRecorder,
+        &[
+            aws_call(
+                "config",
+                "DescribeConfigurationRecorders",
+                "config:DescribeConfigurationRecorders",
+            ),
+            aws_call(
+                "config",
+                "DescribeConfigurationRecorderStatus",
+                "config:DescribeConfigurationRecorderStatus",
+            ),
+        ],
+    ),
+    (
+        Kind::Budget,
+        &[
+            aws_call("budgets", "DescribeBudgets", "budgets:ViewBudget"),
+            aws_call(
+                "budgets",
+                "DescribeNotificationsForBudget",
+                "budgets:ViewBudget",
+            ),
+        ],
+    ),
+    (
+        Kind::IamAccount,
+        &[aws_call(
+            "iam",
+            "GetAccountSummary",
+            "iam:GetAccountSummary",
+        )],
+    ),
+    (
+        Kind::Subnet,
+        &[
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"),
+            aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables"),
+        ],
+    ),
+    (
+        Kind::SecurityGroup,
+        &[
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call(
+                "ec2",
+                "DescribeSecurityGroups",
+                "ec2:DescribeSecurityGroups",
+            ),
+            aws_call_when(
+                "rds",
+                "DescribeDBInstances",
+                "rds:DescribeDBInstances",
+                "a check reads db_instances",
+            ),
+        ],
+    ),
+    (
+        Kind::NatGateway,
+        &[
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"),
+            aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables"),
+            aws_call("ec2", "DescribeNatGateways", "ec2:DescribeNatGateways"),
+        ],
+    ),
+    (
+        Kind::VpcEndpoint,
+        &[
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call("ec2", "DescribeVpcEndpoints", "ec2:DescribeVpcEndpoints"),
+        ],
+    ),
+    (
+        Kind::FlowLog,
+        &[
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call("ec2", "DescribeFlowLogs", "ec2:DescribeFlowLogs"),
+        ],
+    ),
+    (
+        Kind::DbSubnetGroup,
+        &[
+            aws_call(
+                "rds",
+                "DescribeDBSubnetGroups",
+                "rds:DescribeDBSubnetGroups",
+            ),
+            aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"),
+            aws_call("ec2", "DescribeVpcs", "ec2:DescribeVpcs"),
+            aws_call("ec2", "DescribeSubnets", "ec2:DescribeSubnets"),
+            aws_call("ec2", "DescribeRouteTables", "ec2:DescribeRouteTables"),
+        ],
+    ),
+    (
+        Kind::DbParameterGroup,
+        &[
+            aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"),
+            aws_call_when(
+                "rds",
+                "DescribeDBParameters",
+                "rds:DescribeDBParameters",
+                "a parameter group is selected",
+            ),
+        ],
+    ),
+    (
+        Kind::RdsProxy,
+        &[aws_call(
+            "rds",
+            "DescribeDBProxies",
+            "rds:DescribeDBProxies",
+        )],
+    ),
+    (
+        Kind::LogsQueryDefinition,
+        &[aws_call(
+            "logs",
+            "DescribeQueryDefinitions",
+            "logs:DescribeQueryDefinitions",
+        )],
+    ),
+    (
+        Kind::WafWebAcl,
+        &[
+            aws_call("wafv2", "ListWebACLs", "wafv2:ListWebACLs"),
+            aws_call_when(
+                "wafv2",
+                "GetWebACL",
+                "wafv2:GetWebACL",
+                "an ACL is selected",
+            ),
+            aws_call(
+                "cloudfront",
+                "ListDistributions",
+                "cloudfront:ListDistributions",
+            ),
+        ],
+    ),
+    (
+        Kind::AcmCertificate,
+        &[
+            aws_call("acm", "ListCertificates", "acm:ListCertificates"),
+            aws_call_when(
+                "acm",
+                "DescribeCertificate",
+                "acm:DescribeCertificate",
+                "a certificate is selected",
+            ),
+            aws_call(
+                "cloudfront",
+                "ListDistributions",
+                "cloudfront:ListDistributions",
+            ),
+        ],
+    ),
+    (
+        Kind::Route53HostedZone,
+        &[aws_call(
+            "route53",
+            "ListHostedZones",
+            "route53:ListHostedZones",
+        )],
+    ),
+    (
+        Kind::Route53Record,
+        &[
+            aws_call("route53", "ListHostedZones", "route53:ListHostedZones"),
+            aws_call_when(
+                "route53",
+                "ListResourceRecordSets",
+                "route53:ListResourceRecordSets",
+                "a zone is selected",
+            ),
+            aws_call(
+                "cloudfront",
+                "ListDistributions",
+                "cloudfront:ListDistributions",
+            ),
+            aws_call("apigateway", "GetDomainNames", "apigateway:GET"),
+            aws_call("apigateway", "GetBasePathMappings", "apigateway:GET"),
+            aws_call("apigateway", "GetApiMappings", "apigateway:GET"),
+            aws_call("apigateway", "GetRestApis", "apigateway:GET"),
+            aws_call("apigateway", "GetApis", "apigateway:GET"),
+        ],
+    ),
+    (
+        Kind::CognitoUserPool,
+        &[
+            aws_call("cognito-idp", "ListUserPools", "cognito-idp:ListUserPools"),
+            aws_call_when(
+                "cognito-idp",
+                "DescribeUserPool",
+                "cognito-idp:DescribeUserPool",
+                "a pool is selected",
+            ),
+            aws_call_when(
+                "cognito-idp",
+                "DescribeRiskConfiguration",
+                "cognito-idp:DescribeRiskConfiguration",
+                "a pool is selected",
+            ),
+        ],
+    ),
+    (
+        Kind::ApiGatewayRestApi,
+        &[
+            aws_call("apigateway", "GetRestApis", "apigateway:GET"),
+            aws_call("apigateway", "GetResources", "apigateway:GET"),
+            aws_call("apigateway", "GetAuthorizers", "apigateway:GET"),
+            aws_call("apigateway", "GetRequestValidators", "apigateway:GET"),
+        ],
+    ),
+    (
+        Kind::ApiGatewayRestStage,
+        &[
+            aws_call("apigateway", "GetRestApis", "apigateway:GET"),
+            aws_call("apigateway", "GetStages", "apigateway:GET"),
+            aws_call("apigateway", "GetResources", "apigateway:GET"),
+            aws_call("apigateway", "GetAuthorizers", "apigateway:GET"),
+            aws_call("apigateway", "GetRequestValidators", "apigateway:GET"),
+            aws_call("apigateway", "GetUsagePlans", "apigateway:GET"),
+            aws_call("apigateway", "GetUsagePlanKeys", "apigateway:GET"),
+            aws_call("apigateway", "GetApiKeys", "apigateway:GET"),
+        ],
+    ),
+    (
+        Kind::ApiGatewayV2Api,
+        &[
+            aws_call("apigateway", "GetApis", "apigateway:GET"),
+            aws_call("apigateway", "GetRoutes", "apigateway:GET"),
+            aws_call_when(
+                "apigateway",
+                "GetAuthorizer",
+                "apigateway:GET",
+                "a route uses an authorizer",
+            ),
+        ],
+    ),
+    (
+        Kind::ApiGatewayV2Stage,
+        &[
+            aws_call("apigateway", "GetApis", "apigateway:GET"),
+            aws_call("apigateway", "GetStages", "apigateway:GET"),
+        ],
+    ),
+    (
+        Kind::LambdaFunction,
+        &[aws_call("lambda", "ListFunctions", "lambda:ListFunctions")],
+    ),
+    (
+        Kind::S3Bucket,
+        &[
+            aws_call("s3", "ListBuckets", "s3:ListAllMyBuckets"),
+            aws_call("s3", "GetBucketEncryption", "s3:GetEncryptionConfiguration"),
+            aws_call(
+                "s3",
+                "GetPublicAccessBlock",
+                "s3:GetBucketPublicAccessBlock",
+            ),
+            aws_call("s3", "GetBucketVersioning", "s3:GetBucketVersioning"),
+            aws_call("s3", "HeadObject", "s3:GetObject"),
+        ],
+    ),
+    (
+        Kind::DataStore,
+        &[
+            aws_call("rds", "DescribeDBInstances", "rds:DescribeDBInstances"),
+            aws_call("rds", "DescribeDBClusters", "rds:DescribeDBClusters"),
+            aws_call("s3", "ListBuckets", "s3:ListAllMyBuckets"),
+            aws_call_when(
+                "s3",
+                "GetBucketEncryption",
+                "s3:GetEncryptionConfiguration",
+                "a bucket is selected",
+            ),
+            aws_call_when(
+                "s3",
+                "GetPublicAccessBlock",
+                "s3:GetBucketPublicAccessBlock",
+                "a bucket is selected",
+            ),
+            aws_call_when(
+                "s3",
+                "GetBucketVersioning",
+                "s3:GetBucketVersioning",
+                "a bucket is selected",
+            ),
+            aws_call_when("s3", "HeadObject", "s3:GetObject", "a bucket is selected"),
+        ],
+    ),
+    (
+        Kind::CloudfrontInvalidations,
+        &[
+            aws_call(
+                "cloudfront",
+                "ListDistributions",
+                "cloudfront:ListDistributions",
+            ),
+            aws_call(
+                "cloudfront",
+                "ListInvalidations",
+                "cloudfront:ListInvalidations",
+            ),
+        ],
+    ),
 ];
+
+/// The AWS calls one check may make: its kind's, less the reading of a connection string from
+/// Secrets Manager when its `database_url` is not a `secret:` source.
+pub fn calls_of(check: &Check) -> Vec<&'static AwsCall> {
+    let secret_source = check.target.as_ref().is_some_and(|target| {
+        let url = target.get("database_url").unwrap_or(target);
+        url.as_str().is_some_and(|u| u.starts_with("secret:"))
+    });
+    check
+        .kind
+        .aws_calls()
+        .iter()
+        .filter(|call| call.operation != "GetSecretValue" || secret_source)
+        .collect()
+}
 
 impl Kind {
     /// The AWS calls a check of this kind may make, with their IAM actions.

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use barkcheck::checklist::{Overrides, load_bundled};
 use serde_json::Value as Json;
 
-use crate::harness::{Ran, StandIn, barkcheck, item, outcome, ran, run};
+use crate::harness::{Ran, StandIn, barkcheck, item, outcome, ran, run, run_full};
 
 fn ids(report: &Json) -> BTreeSet<String> {
     report["items"]
@@ -84,7 +84,7 @@ fn a_section_selection_runs_and_shows_only_that_section_and_calls_only_its_servi
         "--section",
         "database-setup",
     ];
-    let result = run(
+    let result = run_full(
         dir.path(),
         &standin.url,
         &[&args[..], &["--format", "json"]].concat(),
@@ -101,8 +101,13 @@ fn a_section_selection_runs_and_shows_only_that_section_and_calls_only_its_servi
         "approvals approve the whole phase"
     );
     assert_eq!(outcome(&report, "rds-multi-az"), "FAIL");
-    // Only RDS was asked: the alarms, logs, CloudFront and stacks of other sections were not.
-    assert_eq!(services(&standin), BTreeSet::from(["rds".to_string()]));
+    // Only the services of the database section's checks were asked (RDS, the VPC around the
+    // database, the master password's secret): the alarms, logs, CloudFront and stacks of
+    // other sections were not.
+    assert_eq!(
+        services(&standin),
+        BTreeSet::from(["ec2", "rds", "secretsmanager"].map(String::from))
+    );
     assert!(result.stderr.contains("not recorded"), "{}", result.stderr);
     assert_eq!(
         recorded_runs(dir.path()),
@@ -118,7 +123,7 @@ fn items_tags_and_skips_select_and_combine() {
     let json = |extra: &[&str]| {
         let mut args = vec!["run", "--phase", "pre-deploy", "--format", "json"];
         args.extend(extra);
-        let result = run(dir.path(), &standin.url, &args);
+        let result = run_full(dir.path(), &standin.url, &args);
         assert!(result.code == 0 || result.code == 1, "{}", result.stderr);
         result.json()
     };
@@ -137,9 +142,11 @@ fn items_tags_and_skips_select_and_combine() {
         e.item.tags.iter().any(|t| t == "cloudfront")
     });
     assert_eq!(ids(&report), tagged);
+    // The app record's check (tagged route53 and cloudfront) reads Route 53 and the API
+    // Gateway custom domains as well.
     assert_eq!(
         services(&standin),
-        BTreeSet::from(["cloudfront".to_string()])
+        BTreeSet::from(["apigateway", "cloudfront", "route53"].map(String::from))
     );
     let report = json(&["--tag", "cloudfront", "--section", "domain-and-ssl"]);
     let narrowed = bundled_ids("pre-deploy", |e| {
@@ -196,7 +203,7 @@ fn an_unknown_name_is_an_error_with_a_suggestion_and_nothing_runs() {
     for (flags, expected) in cases {
         let mut args = vec!["run", "--phase", "pre-deploy"];
         args.extend(flags);
-        let result = run(dir.path(), &standin.url, &args);
+        let result = run_full(dir.path(), &standin.url, &args);
         assert_eq!(result.code, 2, "{flags:?}: {}", result.stderr);
         assert!(
             result.stderr.contains(expected),
@@ -205,7 +212,7 @@ fn an_unknown_name_is_an_error_with_a_suggestion_and_nothing_runs() {
         );
         assert_eq!(result.stdout, "", "{flags:?} printed a report");
     }
-    let result = run(
+    let result = run_full(
         dir.path(),
         &standin.url,
         &[
@@ -244,8 +251,13 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
         "--by",
         "tester",
     ];
-    assert_eq!(run(dir.path(), &standin.url, &waive).code, 0);
-    let whole = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
+    assert_eq!(run_full(dir.path(), &standin.url, &waive).code, 0);
+    // Nor root MFA, which moto always reports off.
+    let mut mfa = waive;
+    mfa[1] = "multi-factor-authentication-enabled";
+    mfa[3] = "moto always reports root MFA off";
+    assert_eq!(run_full(dir.path(), &standin.url, &mfa).code, 0);
+    let whole = run_full(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
     assert_eq!(
         whole.code, 1,
         "manual items pending and approvals missing: not ready"
@@ -260,7 +272,7 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
         "--format",
         "json",
     ];
-    let result = run(dir.path(), &standin.url, &args);
+    let result = run_full(dir.path(), &standin.url, &args);
     assert_eq!(
         result.code, 0,
         "every automated item passes: {}",
@@ -281,7 +293,7 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
     assert_eq!(report["readiness"], "ready");
 
     // The table says why; a failing automated item still fails the gate.
-    let table = run(
+    let table = run_full(
         dir.path(),
         &standin.url,
         &["run", "--phase", "pre-deploy", "--no-manual"],
@@ -293,7 +305,7 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
         table.stdout
     );
     assert_eq!(
-        run(
+        run_full(
             dir.path(),
             &standin.url,
             &["unwaive", "rds-performance-insights"]
@@ -301,7 +313,7 @@ fn no_manual_judges_only_automated_items_and_approvals_do_not_gate() {
         .code,
         0
     );
-    let failing = run(
+    let failing = run_full(
         dir.path(),
         &standin.url,
         &["run", "--phase", "pre-deploy", "--no-manual"],
@@ -458,7 +470,7 @@ fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
     );
     assert!(!never.stdout.contains(COLOUR), "--color never");
 
-    let piped = run(dir.path(), &standin.url, &args);
+    let piped = run_full(dir.path(), &standin.url, &args);
     assert_eq!(piped.code, 1);
     assert!(
         !piped.stderr.contains("checking"),
@@ -466,7 +478,7 @@ fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
         piped.stderr
     );
     assert!(!piped.stdout.contains('\u{1b}'), "no escapes into a pipe");
-    let forced = run(
+    let forced = run_full(
         dir.path(),
         &standin.url,
         &[&args[..], &["--color", "always"]].concat(),
@@ -475,7 +487,7 @@ fn a_terminal_gets_a_progress_line_and_colours_and_a_pipe_gets_neither() {
         forced.stdout.contains(COLOUR),
         "--color always colours a pipe too"
     );
-    let json = run(
+    let json = run_full(
         dir.path(),
         &standin.url,
         &[&args[..], &["--format", "json", "--color", "always"]].concat(),

@@ -1,13 +1,13 @@
 //! `barkcheck explain ITEM` through the binary: an automated item's check, calls, IAM actions,
 //! last observation and fix; a manual item's sign-off; an unknown item.
 
-use crate::harness::{StandIn, run};
+use crate::harness::{StandIn, run_full};
 
 #[test]
 fn an_automated_item_is_explained_with_its_calls_and_what_the_last_run_saw() {
     let standin = StandIn::start("gaps");
     let dir = tempfile::tempdir().unwrap();
-    let explain = || run(dir.path(), &standin.url, &["explain", "rds-multi-az"]);
+    let explain = || run_full(dir.path(), &standin.url, &["explain", "rds-multi-az"]);
 
     let before = explain();
     assert_eq!(before.code, 0, "{}", before.stderr);
@@ -31,7 +31,7 @@ fn an_automated_item_is_explained_with_its_calls_and_what_the_last_run_saw() {
     }
     assert_eq!(standin.requests(), Vec::new(), "explain calls no AWS");
 
-    let ran = run(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
+    let ran = run_full(dir.path(), &standin.url, &["run", "--phase", "pre-deploy"]);
     assert_eq!(ran.code, 1, "{}", ran.stderr);
     let after = explain();
     for expected in [
@@ -50,7 +50,7 @@ fn an_automated_item_is_explained_with_its_calls_and_what_the_last_run_saw() {
     }
 
     // Every kind of expectation reads as words: a `not` and a `one_of`.
-    let stack = run(
+    let stack = run_full(
         dir.path(),
         &standin.url,
         &["explain", "no-deployment-errors"],
@@ -62,7 +62,7 @@ fn an_automated_item_is_explained_with_its_calls_and_what_the_last_run_saw() {
         "{}",
         stack.stdout
     );
-    let alarms = run(dir.path(), &standin.url, &["explain", "alarms-created"]);
+    let alarms = run_full(dir.path(), &standin.url, &["explain", "alarms-created"]);
     assert!(
         alarms
             .stdout
@@ -80,7 +80,7 @@ fn an_automated_item_is_explained_with_its_calls_and_what_the_last_run_saw() {
 #[test]
 fn a_manual_item_says_who_signed_it_and_when_or_that_it_is_pending() {
     let dir = tempfile::tempdir().unwrap();
-    let bc = |args: &[&str]| run(dir.path(), "http://127.0.0.1:9", args);
+    let bc = |args: &[&str]| run_full(dir.path(), "http://127.0.0.1:9", args);
     let pending = bc(&["explain", "backup-production-database"]);
     assert_eq!(pending.code, 0, "{}", pending.stderr);
     assert!(

@@ -200,6 +200,13 @@ impl WebStandIn {
         }
     }
 
+    /// One compliant web stand-in for the tests of this process that only need the bundled
+    /// checklist's probes to have somewhere to go; it exits with the process (stdin EOF).
+    pub fn shared() -> &'static WebStandIn {
+        static SHARED: std::sync::OnceLock<WebStandIn> = std::sync::OnceLock::new();
+        SHARED.get_or_init(WebStandIn::start)
+    }
+
     /// The port of one of its servers: https, legacy, http, silent, dns.
     pub fn port(&self, server: &str) -> u16 {
         self.ready["ports"][server].as_u64().expect("a port") as u16
@@ -301,12 +308,63 @@ pub fn barkcheck(dir: &Path, endpoint: &str) -> Command {
         .env("AWS_REGION", "us-east-1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", endpoint)
-        // Probes resolve names only through a closed loopback port unless a test names its
-        // own DNS server: a checklist's real host names never reach a real resolver.
-        .env("BARKCHECK_DNS_SERVER", "127.0.0.1:9")
+        // Probes resolve names only through a loopback server that knows no name, unless a test
+        // names its own: a checklist's real host names never reach a real resolver, and a probe
+        // of one fails at once instead of waiting out a silent port.
+        .env("BARKCHECK_DNS_SERVER", nxdomain_dns_server())
         .env("USER", "tester")
         .stdin(Stdio::null());
     command
+}
+
+/// A DNS server on loopback that answers every query "no such name" (NXDOMAIN), shared by the
+/// tests of this process.
+pub fn nxdomain_dns_server() -> String {
+    static SERVER: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind a DNS socket");
+            let address = socket.local_addr().expect("DNS address").to_string();
+            std::thread::spawn(move || {
+                let mut buffer = [0u8; 1500];
+                while let Ok((size, peer)) = socket.recv_from(&mut buffer) {
+                    if size < 12 {
+                        continue;
+                    }
+                    // The query itself, turned into an answer: QR set, opcode and RD kept,
+                    // RA set, RCODE 3; no answer, authority or additional records.
+                    // Header and the question only (an EDNS record of the query is dropped).
+                    let mut end = 12;
+                    while end < size && buffer[end] != 0 {
+                        end += 1 + usize::from(buffer[end]);
+                    }
+                    let end = (end + 5).min(size);
+                    let mut answer = buffer[..end].to_vec();
+                    answer[2] = 0x80 | (buffer[2] & 0x79);
+                    answer[3] = 0x80 | 0x03;
+                    answer[4..6].copy_from_slice(&[0, 1]);
+                    answer[6..12].fill(0);
+                    let _ = socket.send_to(&answer, peer);
+                }
+            });
+            address
+        })
+        .clone()
+}
+
+/// Runs barkcheck like `run`, with the bundled checklist's non-AWS parts aimed at compliant
+/// local stand-ins: the database and checkout of the shared local stand-in, and for a `run`
+/// command the shared web stand-in's endpoints and `--allow-commands` (its npm is a stand-in).
+/// What these tests then see of a phase is AWS's doing.
+pub fn run_full(dir: &Path, endpoint: &str, args: &[&str]) -> Ran {
+    let mut command = barkcheck(dir, endpoint);
+    crate::local_standin::LocalStandIn::shared().configure(&mut command);
+    command.args(args);
+    if args.first() == Some(&"run") {
+        command.args(WebStandIn::shared().args("compliant"));
+        command.arg("--allow-commands");
+    }
+    ran(command.output().expect("run barkcheck"))
 }
 
 /// What a finished barkcheck process said.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value as Json, json};
 
-use crate::harness::{Ran, StandIn, run};
+use crate::harness::{Ran, StandIn, run, run_full};
 use crate::snapshot::{assert_snapshot, normalise};
 
 /// A small checklist with a bit of everything: parts, a numbered step, sub-items, automated
@@ -279,7 +279,7 @@ fn junit_to_a_file_holds_the_seeded_gaps_as_failures_with_their_evidence() {
     let d = dir.path();
 
     // The issue's own example, plus a JSON copy of the same run to compare with.
-    let ran = run(
+    let ran = run_full(
         d,
         &standin.url,
         &[
@@ -516,7 +516,7 @@ fn the_json_report_follows_its_published_schema() {
 
     // ...and the bundled checklist's, as a real run against the gaps profile gives it.
     let bundled = tempfile::tempdir().unwrap();
-    let ran = run(
+    let ran = run_full(
         bundled.path(),
         &standin.url,
         &["run", "--phase", "pre-deploy", "--format", "json"],
@@ -875,8 +875,9 @@ fn loopback_vars(dir: &Path) -> std::path::PathBuf {
                 .contains(&v.rsplit('.').next().unwrap_or_default())
     };
     for (name, value) in &defaults.variables {
-        if value.contains("://") {
-            vars.push_str(&format!("{name}: \"http://127.0.0.1:9\"\n"));
+        if let Some((scheme, _)) = value.split_once("://") {
+            // The same scheme, so a TLS or WebSocket check still reads its target.
+            vars.push_str(&format!("{name}: \"{scheme}://127.0.0.1:9\"\n"));
         } else if host(value) {
             vars.push_str(&format!("{name}: \"127.0.0.1\"\n"));
         }
@@ -962,7 +963,9 @@ fn the_readme_github_actions_example_runs_as_written() {
         _ => 3,
     };
     assert_eq!(ran.code, expected_code, "{}\n{}", ran.stdout, ran.stderr);
-    assert_eq!(ran.code, 1, "the gaps profile is not ready");
+    // Not ready: the seeded gaps FAIL; the probes, aimed at a closed loopback port, and the
+    // database items, without a connection string, cannot be verified here (ERROR, exit 3).
+    assert!([1, 3].contains(&ran.code), "the gaps profile is not ready");
     for output in outputs {
         let text = std::fs::read_to_string(d.join(output)).unwrap();
         if output.ends_with(".xml") {
@@ -978,10 +981,11 @@ fn the_readme_github_actions_example_runs_as_written() {
         }
     }
     let summary = std::fs::read_to_string(&summary).unwrap();
-    assert!(
-        summary.starts_with("## ❌ barkcheck: pre-deploy — NOT READY"),
-        "{summary}"
-    );
+    let heading = match ran.code {
+        1 => "## ❌ barkcheck: pre-deploy — NOT READY",
+        _ => "## ⚠️ barkcheck: pre-deploy — NOT VERIFIED",
+    };
+    assert!(summary.starts_with(heading), "{summary}");
     assert!(summary.contains("<code>rds-multi-az</code>"));
 }
 

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::harness::{
     StandIn, WebStandIn, barkcheck, closed_port_url, closed_probe_args, comparison, item, outcome,
-    ran, run,
+    ran, run, run_full,
 };
 use crate::local_standin::LocalStandIn;
 
@@ -489,7 +489,7 @@ fn sign_offs_and_approvals_show_in_runs_of_the_bundled_checklist() {
     );
     assert_eq!(signed.code, 0, "{}", signed.stderr);
     // An approval binds to the outcomes of the phase's last run, so the phase runs first.
-    run(d, &standin.url, &["run", "--phase", "pre-deploy"]);
+    run_full(d, &standin.url, &["run", "--phase", "pre-deploy"]);
     let approved = run(
         d,
         &standin.url,
@@ -505,11 +505,12 @@ fn sign_offs_and_approvals_show_in_runs_of_the_bundled_checklist() {
     );
     assert_eq!(approved.code, 0, "{}", approved.stderr);
 
-    let web = WebStandIn::start();
-    let mut args = vec!["run", "--phase", "pre-deploy", "--format", "json"];
-    let probe_args = web.args("compliant");
-    args.extend(probe_args.iter().map(String::as_str));
-    let report = run(d, &standin.url, &args).json();
+    let report = run_full(
+        d,
+        &standin.url,
+        &["run", "--phase", "pre-deploy", "--format", "json"],
+    )
+    .json();
     assert_eq!(outcome(&report, "code-freeze-implemented"), "SIGNED");
     let approvals = report["approvals"].as_array().unwrap();
     let security = approvals

@@ -392,7 +392,6 @@ fn the_bundled_items_of_these_kinds_fail_exactly_where_the_gaps_are() {
         ("assets-uploaded-s3", "FAIL"),           // s3-frontend-empty
         ("cloudfront-cache-invalidated", "FAIL"), // cloudfront-not-invalidated
         ("dns-records-updated", "FAIL"),          // dns-ws-missing
-        ("ssl-certificates-active", "PASS"),
     ];
     for (id, wanted) in expected {
         assert_eq!(
