@@ -510,6 +510,48 @@ def run_checks(s: StandInProcess) -> None:
         # A listen backlog too short drops connections, which the client retries after 1 s.
         expect(done == [200] * 60 and elapsed < 0.9, f"{len(done)} in {elapsed:.3f}s")
 
+    @check("delay proxy: delays, keeps alive, passes bodies, HEAD and errors through")
+    def _():
+        proxy = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "delay_proxy.py"), "--upstream", s.url,
+             "--delay-ms", "100", "--exit-on-stdin-eof"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        try:
+            ready, _, _ = select.select([proxy.stdout], [], [], 30)
+            line = proxy.stdout.readline().decode() if ready else ""
+            expect(line.startswith("READY http://127.0.0.1:"), repr(line))
+            url = line.split()[1]
+            via = boto3.client("rds", region_name="us-east-1", endpoint_url=url)
+            s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
+            s.control("POST", "/barkcheck/requests/reset")
+            started = time.monotonic()
+            db = via.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"]
+            expect(time.monotonic() - started >= 0.1, "no delay")
+            expect(db[0]["DBInstanceClass"] == "db.t4g.medium", str(db))
+            s3.put_object(Bucket="barkbase-uploads-prod", Key="proxy.bin", Body=b"y" * 90000)
+            head = s3.head_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")
+            expect(head["ContentLength"] == 90000, str(head["ContentLength"]))
+            got = s3.get_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")["Body"].read()
+            expect(got == b"y" * 90000, str(len(got)))
+            s3.delete_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")
+            error = client_error(lambda: via.describe_db_instances(DBInstanceIdentifier="nope"))
+            expect(error.response["Error"]["Code"] == "DBInstanceNotFound", str(error))
+            seen = [r["operation"] for r in s.control("GET", "/barkcheck/requests")]
+            # (The log names S3's PutObject and DeleteObject after other operations of the same
+            # method and path, CopyObject and AbortMultipartUpload: only the reads are pinned.)
+            expect(len(seen) == 6 and seen[0] == seen[5] == "DescribeDBInstances", str(seen))
+            expect(seen[2:4] == ["HeadObject", "GetObject"], str(seen))
+            parts = urlsplit(url)
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", "/_delay_proxy/stats")
+            stats = json.loads(conn.getresponse().read())
+            # boto3 keeps one connection per client alive: two clients, and this one.
+            expect(stats["requests"] == 6 and stats["connections"] == 3, json.dumps(stats))
+        finally:
+            proxy.stdin.close()
+            expect(proxy.wait(timeout=30) == 0, "the proxy did not stop")
+
     @check("s3: objects round-trip through the proxy, HEAD keeps Content-Length")
     def _():
         s3 = s.client("s3")
