@@ -102,7 +102,8 @@ class AwsRequest:
         """The request log's entry. `service` and `operation` name the call; `params` is a digest
         of what it asks (see request_params), equal for two requests that ask the same thing;
         `listing` is the same digest without the page token, equal for the pages of one
-        listing; `page_token` is that token (null on a first page); `t` is when it arrived."""
+        listing; `page_token` is that token (null on a first page); `t` is when it arrived
+        (seconds since the epoch); `answered`, added once the answer is sent, when that was."""
         params, token = request_params(self)
         return {
             "service": self.service,
@@ -441,13 +442,20 @@ class Faults:
         with self._lock:
             return self._delay_ms
 
-    def record(self, request: AwsRequest) -> None:
+    def record(self, request: AwsRequest) -> dict:
+        entry = request.as_log_entry()
         with self._lock:
-            self._requests.append(request.as_log_entry())
+            self._requests.append(entry)
+        return entry
+
+    def answered(self, entry: dict) -> None:
+        """Notes when the answer to a logged request was sent (`answered`, like `t`)."""
+        with self._lock:
+            entry["answered"] = time.time()
 
     def requests(self) -> list[dict]:
         with self._lock:
-            return list(self._requests)
+            return [dict(entry) for entry in self._requests]
 
     def reset_requests(self) -> None:
         with self._lock:
@@ -886,8 +894,14 @@ class FrontHandler(BaseHTTPRequestHandler):
             self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
+        entry = self.standin.faults.record(request)
+        try:
+            self._answer_aws(request, body)
+        finally:
+            self.standin.faults.answered(entry)
+
+    def _answer_aws(self, request: AwsRequest, body: bytes) -> None:
         faults = self.standin.faults
-        faults.record(request)
 
         delay = faults.delay_ms()
         rule = faults.take(request)
