@@ -37,12 +37,14 @@ import json
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,7 +385,8 @@ def http_json(url: str, method: str, path: str, body=None):
 
 def loopback_env(work: Path) -> dict:
     """The environment of everything started here: dummy credentials, no profile, config file,
-    instance metadata or HTTP proxy, so nothing can reach past 127.0.0.1."""
+    instance metadata or HTTP proxy, so nothing can reach past 127.0.0.1; and first on PATH an
+    `npm` that refuses to run (see NPM_GUARD)."""
     env = {
         k: v for k, v in os.environ.items()
         if not k.startswith("AWS_") and k.lower() not in (
@@ -402,7 +405,26 @@ def loopback_env(work: Path) -> dict:
         NO_COLOR="1",
         PYTHONUNBUFFERED="1",
     )
+    guard = work / "guard"
+    guard.mkdir()
+    npm = guard / "npm"
+    # barkcheck runs commands with PATH, HOME and the locale only: the mark's path is written in.
+    npm.write_text(NPM_GUARD.replace("MARK", shlex.quote(str(guard / "npm-was-run"))))
+    npm.chmod(0o755)
+    env["PATH"] = f"{guard}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+# barkcheck runs the npm its `npm` variable names, which the bench sets to the local stand-in's
+# (a script printing an audit report). Should the variable not reach it, barkcheck would run
+# `npm` from PATH, a real npm that may go to its registry: this one is found first instead, and
+# the bench stops.
+NPM_GUARD = """#!/bin/sh
+# scripts/bench: barkcheck must run the local stand-in's npm, never one from PATH.
+echo "bench: refused to run npm from PATH (the npm variable did not reach barkcheck)" >&2
+: > MARK
+exit 97
+"""
 
 
 # --- barkcheck runs ----------------------------------------------------------------------------
@@ -411,7 +433,8 @@ def loopback_env(work: Path) -> dict:
 @dataclass
 class Run:
     wall: float  # seconds
-    peak_kib: int  # ru_maxrss of barkcheck (and of any program it ran, if larger)
+    peak_kib: int  # barkcheck's peak RSS (see run_barkcheck)
+    rusage_kib: int  # wait4's ru_maxrss: the larger of that and its programs' peaks
     exit_code: int
     summary: dict
     errors: list[str]
@@ -423,7 +446,6 @@ class Run:
 class Setup:
     binary: Path
     env: dict
-    global_args: list[str]
     run_args: list[str]
     standin: str
     proxy: str
@@ -432,20 +454,45 @@ class Setup:
     runs_done: list = field(default_factory=list)
 
 
-def run_barkcheck(setup: Setup, argv: list[str], out: Path, cwd: Path) -> tuple[float, int, int]:
-    """Runs barkcheck to completion: (wall seconds, ru_maxrss in KiB, exit code)."""
+def run_barkcheck(setup: Setup, argv: list[str], out: Path,
+                  cwd: Path) -> tuple[float, int, int, int]:
+    """Runs barkcheck to completion: (wall seconds, peak RSS in KiB, ru_maxrss in KiB, exit
+    code).
+
+    The peak is barkcheck's own high-water mark (VmHWM), read from /proc while it runs; where
+    that cannot be read, wait4's ru_maxrss, which is the larger of barkcheck's peak and those
+    of the programs it ran (git, the stand-in npm)."""
     with open(out, "wb") as stdout, open(out.with_suffix(".err"), "wb") as stderr:
         started = time.monotonic()
         proc = subprocess.Popen(
             [str(setup.binary), *argv], stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
             env=setup.env, cwd=cwd,
         )
-        # wait4 gives this child's own resource usage (the kernel reports the larger of its
-        # peak RSS and its reaped children's, like an npm it ran).
+        own = {"kib": 0}
+        sampler = threading.Thread(target=_sample_hwm, args=(proc.pid, own), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - started
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss, proc.returncode
+    return wall, own["kib"] or usage.ru_maxrss, usage.ru_maxrss, proc.returncode
+
+
+def _sample_hwm(pid: int, own: dict) -> None:
+    """Keeps the last VmHWM (peak RSS, KiB) of a running process in own["kib"]; it only grows,
+    so the last reading is the peak up to a millisecond before the process ended."""
+    path = f"/proc/{pid}/status"
+    while True:
+        try:
+            with open(path) as status:
+                text = status.read()
+        except OSError:
+            return
+        match = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
+        if not match:  # a zombie: the process has ended
+            return
+        own["kib"] = int(match[1])
+        time.sleep(0.001)
 
 
 def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
@@ -455,12 +502,14 @@ def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
     state = Path(tempfile.mkdtemp(prefix="run-", dir=setup.work))
     try:
         argv = [
-            "--state", str(state / "bench.state.json"), "--env", "bench", *setup.global_args,
-            "run", "--phase", phase, "--format", "json", "--allow-commands", *setup.run_args,
-            *extra,
+            "--state", str(state / "bench.state.json"), "--env", "bench", "run", "--phase", phase,
+            "--format", "json", "--allow-commands", *setup.run_args, *extra,
         ]
         out = state / "report.json"
-        wall, peak, code = run_barkcheck(setup, argv, out, state)
+        wall, peak, tree, code = run_barkcheck(setup, argv, out, state)
+        if (setup.work / "guard" / "npm-was-run").exists():
+            raise BenchError(f"barkcheck run --phase {phase} ran `npm` from PATH, not the "
+                             "local stand-in's: the --var npm=... did not reach it")
         requests = http_json(setup.standin, "GET", "/barkcheck/requests")
         proxy = http_json(setup.proxy, "GET", "/_delay_proxy/stats")
         stderr = out.with_suffix(".err").read_text(errors="replace")
@@ -476,7 +525,7 @@ def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
             f"{item['id']}: {item.get('evidence', {}).get('message', '')}"
             for item in report.get("items", []) if item.get("outcome") == "ERROR"
         ]
-        return Run(wall, peak, code, report.get("summary", {}), errors,
+        return Run(wall, peak, tree, code, report.get("summary", {}), errors,
                    analyse(requests, delay_ms), proxy)
     finally:
         shutil.rmtree(state, ignore_errors=True)
@@ -498,7 +547,7 @@ def offline_timings(setup: Setup, command: str) -> list[float]:
     argv = ["--state", str(cwd / "bench.state.json"), "--env", "bench", command]
     times = []
     for attempt in range(OFFLINE_RUNS + 1):
-        wall, _, code = run_barkcheck(setup, argv, cwd / "out.txt", cwd)
+        wall, _, _, code = run_barkcheck(setup, argv, cwd / "out.txt", cwd)
         if code != 0:
             err = (cwd / "out.err").read_text(errors="replace")
             raise BenchError(f"barkcheck {command} exited {code}:\n{err[-1500:]}")
@@ -634,6 +683,9 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
         if a.unknown:
             print("    WARNING: operations the dependency model does not know (counted as "
                   "depth 1): " + ", ".join(a.unknown))
+        if run.rusage_kib > run.peak_kib + 1024:
+            print(f"    peak RSS {mib(run.peak_kib)} is barkcheck's own; wait4 reports "
+                  f"{mib(run.rusage_kib)}, a program it ran")
         if run.errors:
             print("    items that ended in ERROR (the run could not verify them):")
             for line in run.errors[:10]:
@@ -742,7 +794,7 @@ def main(argv: list[str] | None = None) -> int:
     services: list[Service] = []
     try:
         env = loopback_env(work)
-        setup = Setup(binary, env, [], [], "", "", work, False)
+        setup = Setup(binary, env, [], "", "", work, False)
         help_text = subprocess.run([str(binary), "run", "--help"], env=env, cwd=work,
                                    capture_output=True, text=True, timeout=60).stdout
         missing = [f for f in ("--allow-commands", "--ca-cert", "--dns-server")
@@ -772,9 +824,9 @@ def main(argv: list[str] | None = None) -> int:
         env.update(local.get("env", {}))
         env["AWS_ENDPOINT_URL"] = setup.proxy
         env["BARKCHECK_DNS_SERVER"] = web["dns_server"]
-        setup.global_args = [a for name, value in local.get("vars", {}).items()
-                             for a in ("--var", f"{name}={value}")]
-        setup.run_args = [a for name, value in web["profiles"]["compliant"].items()
+        # Every --var after `run`: given on both sides of it, those after replace those before.
+        variables = {**local.get("vars", {}), **web["profiles"]["compliant"]}
+        setup.run_args = [a for name, value in variables.items()
                           for a in ("--var", f"{name}={value}")]
         setup.run_args += ["--ca-cert", web["ca_cert"], "--dns-server", web["dns_server"]]
 
