@@ -46,7 +46,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -433,13 +433,14 @@ exit 97
 @dataclass
 class Run:
     wall: float  # seconds
-    peak_kib: int  # barkcheck's peak RSS (see run_barkcheck)
-    rusage_kib: int  # wait4's ru_maxrss: the larger of that and its programs' peaks
+    peak_kib: int  # peak RSS (see run_barkcheck)
+    own_kib: int  # barkcheck's own VmHWM, sampled
     exit_code: int
     summary: dict
     errors: list[str]
     analysis: Analysis
     proxy: dict
+    timeline: tuple[float, float] | None  # first AWS request sent, last answered: s after start
 
 
 @dataclass
@@ -451,18 +452,18 @@ class Setup:
     proxy: str
     work: Path
     max_concurrency: bool
-    runs_done: list = field(default_factory=list)
 
 
 def run_barkcheck(setup: Setup, argv: list[str], out: Path,
-                  cwd: Path) -> tuple[float, int, int, int]:
-    """Runs barkcheck to completion: (wall seconds, peak RSS in KiB, ru_maxrss in KiB, exit
-    code).
+                  cwd: Path) -> tuple[float, int, int, int, float]:
+    """Runs barkcheck to completion: (wall seconds, peak RSS in KiB, barkcheck's own sampled
+    peak in KiB, exit code, when it started in seconds since the epoch).
 
-    The peak is barkcheck's own high-water mark (VmHWM), read from /proc while it runs; where
-    that cannot be read, wait4's ru_maxrss, which is the larger of barkcheck's peak and those
-    of the programs it ran (git, the stand-in npm)."""
+    The peak RSS is wait4's ru_maxrss: barkcheck's own high-water mark, or that of a program it
+    ran if larger (git, the stand-in npm: a few MiB). barkcheck's own VmHWM is also read from
+    /proc while it runs, to tell the two apart."""
     with open(out, "wb") as stdout, open(out.with_suffix(".err"), "wb") as stderr:
+        started_at = time.time()
         started = time.monotonic()
         proc = subprocess.Popen(
             [str(setup.binary), *argv], stdin=subprocess.DEVNULL, stdout=stdout, stderr=stderr,
@@ -475,7 +476,7 @@ def run_barkcheck(setup: Setup, argv: list[str], out: Path,
         wall = time.monotonic() - started
         sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, own["kib"] or usage.ru_maxrss, usage.ru_maxrss, proc.returncode
+    return wall, usage.ru_maxrss, own["kib"], proc.returncode, started_at
 
 
 def _sample_hwm(pid: int, own: dict) -> None:
@@ -506,7 +507,7 @@ def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
             "--format", "json", "--allow-commands", *setup.run_args, *extra,
         ]
         out = state / "report.json"
-        wall, peak, tree, code = run_barkcheck(setup, argv, out, state)
+        wall, peak, own, code, started_at = run_barkcheck(setup, argv, out, state)
         if (setup.work / "guard" / "npm-was-run").exists():
             raise BenchError(f"barkcheck run --phase {phase} ran `npm` from PATH, not the "
                              "local stand-in's: the --var npm=... did not reach it")
@@ -525,8 +526,13 @@ def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
             f"{item['id']}: {item.get('evidence', {}).get('message', '')}"
             for item in report.get("items", []) if item.get("outcome") == "ERROR"
         ]
-        return Run(wall, peak, tree, code, report.get("summary", {}), errors,
-                   analyse(requests, delay_ms), proxy)
+        timeline = None
+        if requests and all("answered" in r for r in requests):
+            sent = min(float(r["t"]) for r in requests) - delay_ms / 1000
+            answered = max(float(r["answered"]) for r in requests)
+            timeline = (sent - started_at, answered - started_at)
+        return Run(wall, peak, own, code, report.get("summary", {}), errors,
+                   analyse(requests, delay_ms), proxy, timeline)
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
@@ -547,7 +553,7 @@ def offline_timings(setup: Setup, command: str) -> list[float]:
     argv = ["--state", str(cwd / "bench.state.json"), "--env", "bench", command]
     times = []
     for attempt in range(OFFLINE_RUNS + 1):
-        wall, _, _, code = run_barkcheck(setup, argv, cwd / "out.txt", cwd)
+        wall, _, _, code, _ = run_barkcheck(setup, argv, cwd / "out.txt", cwd)
         if code != 0:
             err = (cwd / "out.err").read_text(errors="replace")
             raise BenchError(f"barkcheck {command} exited {code}:\n{err[-1500:]}")
@@ -683,9 +689,15 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
         if a.unknown:
             print("    WARNING: operations the dependency model does not know (counted as "
                   "depth 1): " + ", ".join(a.unknown))
-        if run.rusage_kib > run.peak_kib + 1024:
-            print(f"    peak RSS {mib(run.peak_kib)} is barkcheck's own; wait4 reports "
-                  f"{mib(run.rusage_kib)}, a program it ran")
+        if run.timeline:
+            first, last = run.timeline
+            print(f"    timeline: the first AWS request left {ms(first)} after barkcheck "
+                  f"started, the last answer came\n    {ms(last)} after (AWS: {ms(last - first)}"
+                  f", {(last - first) * 1000 / delay_ms:.1f} delays); barkcheck ended at "
+                  f"{ms(run.wall)}")
+        if run.own_kib and run.peak_kib > run.own_kib + 4096:
+            print(f"    peak RSS {mib(run.peak_kib)} may be a program's barkcheck ran: its own "
+                  f"sampled peak was {mib(run.own_kib)}")
         if run.errors:
             print("    items that ended in ERROR (the run could not verify them):")
             for line in run.errors[:10]:
