@@ -668,7 +668,8 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
         print(f"    longest chain ({a.depth}): " + (" -> ".join(" ".join(s) for s in a.chain)
                                                     or "no AWS request"))
         if a.made:
-            print(f"    observed chain: {a.observed_depth} round trips ran one after the "
+            trips = "round trip" if a.observed_depth == 1 else "round trips"
+            print(f"    observed chain: {a.observed_depth} {trips} ran one after the "
                   f"other; {run.proxy.get('connections', '?')} connection(s), at most "
                   f"{run.proxy.get('max_in_flight', '?')} request(s) in flight")
         if a.duplicates:
