@@ -15,7 +15,8 @@ the stand-ins' variables, --ca-cert and --dns-server of the web stand-in):
 
     concurrent  `barkcheck run --phase P --format json` through the delay
     baseline    the same with `--max-concurrency 1`, when `barkcheck run --help` lists it
-    no delay    the same as concurrent with the proxy's delay at 0: what is not AWS round trips
+    no delay    the same as concurrent with the proxy's delay at 0: what the stand-ins' own
+                answer time and barkcheck's other work cost
 
 Each phase is run once, unmeasured, before that (moto and the front server load a service's
 model on its first call). It reports per phase and in total: wall time; AWS requests made
