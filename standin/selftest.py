@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from urllib.parse import urlsplit
@@ -263,8 +264,8 @@ def run_checks(s: StandInProcess) -> None:
         )
         risk = cognito.describe_risk_configuration(UserPoolId=pool_id)["RiskConfiguration"]
         expect("AccountTakeoverRiskConfiguration" not in risk, "set replaces the whole config")
-        logged = s.control("GET", "/barkcheck/requests")
-        expect({"service": "cognito-idp", "operation": "DescribeRiskConfiguration"} in logged, "")
+        logged = [(r["service"], r["operation"]) for r in s.control("GET", "/barkcheck/requests")]
+        expect(("cognito-idp", "DescribeRiskConfiguration") in logged, "")
         s.control("POST", "/barkcheck/seed?profile=compliant")
 
     @check("compliant: the edge and application resources")
@@ -450,14 +451,34 @@ def run_checks(s: StandInProcess) -> None:
         logs.describe_log_groups()
         s.client("cloudfront").list_distributions()
         s.client("s3").list_buckets()
-        seen = s.control("GET", "/barkcheck/requests")
+        seen = [(r["service"], r["operation"]) for r in s.control("GET", "/barkcheck/requests")]
         expect(seen == [
-            {"service": "rds", "operation": "DescribeDBInstances"},
-            {"service": "monitoring", "operation": "DescribeAlarms"},
-            {"service": "logs", "operation": "DescribeLogGroups"},
-            {"service": "cloudfront", "operation": "ListDistributions"},
-            {"service": "s3", "operation": "ListBuckets"},
+            ("rds", "DescribeDBInstances"),
+            ("monitoring", "DescribeAlarms"),
+            ("logs", "DescribeLogGroups"),
+            ("cloudfront", "ListDistributions"),
+            ("s3", "ListBuckets"),
         ], json.dumps(seen))
+
+    @check("requests: params digest the same ask equally, pages share their listing's")
+    def _():
+        s.control("POST", "/barkcheck/requests/reset")
+        rds.describe_db_instances()
+        rds.describe_db_instances()
+        rds.describe_db_instances(DBInstanceIdentifier="barkbase-prod")
+        s.cbor("DescribeAlarms", {"AlarmNamePrefix": "barkbase-"})
+        s.cbor("DescribeAlarms", {"AlarmNamePrefix": "barkbase-"})
+        pages = list(logs.get_paginator("describe_log_groups").paginate())
+        seen = s.control("GET", "/barkcheck/requests")
+        rds_all, rds_again, rds_one, alarms, alarms_again, page1, page2 = seen
+        expect(rds_all["params"] == rds_again["params"], json.dumps(seen[:2]))
+        expect(rds_one["params"] != rds_all["params"], "a parameter changes the digest")
+        expect(alarms["params"] == alarms_again["params"], "CBOR bodies digest equally")
+        expect(len(pages) == 2 and page1["page_token"] is None, json.dumps(page1))
+        expect(page2["page_token"] is not None, json.dumps(page2))
+        expect(page1["listing"] == page2["listing"], "pages of one listing")
+        expect(page1["params"] != page2["params"], "distinct pages")
+        expect(all(r["answered"] >= r["t"] and r["path"].startswith("/") for r in seen), "")
 
     @check("delay: every AWS request waits")
     def _():
@@ -467,6 +488,69 @@ def run_checks(s: StandInProcess) -> None:
         elapsed = time.monotonic() - started
         s.control("POST", "/barkcheck/delay", {"ms": 0})
         expect(elapsed >= 0.25, f"{elapsed:.3f}s")
+
+    @check("front server: 60 connections opened at once are all answered at once")
+    def _():
+        parts = urlsplit(s.url)
+        done = []
+
+        def health():
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", "/barkcheck/health")
+            done.append(conn.getresponse().status)
+            conn.close()
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=health) for _ in range(60)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.monotonic() - started
+        # A listen backlog too short drops connections, which the client retries after 1 s.
+        expect(done == [200] * 60 and elapsed < 0.9, f"{len(done)} in {elapsed:.3f}s")
+
+    @check("delay proxy: delays, keeps alive, passes bodies, HEAD and errors through")
+    def _():
+        proxy = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "delay_proxy.py"), "--upstream", s.url,
+             "--delay-ms", "100", "--exit-on-stdin-eof"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )
+        try:
+            ready, _, _ = select.select([proxy.stdout], [], [], 30)
+            line = proxy.stdout.readline().decode() if ready else ""
+            expect(line.startswith("READY http://127.0.0.1:"), repr(line))
+            url = line.split()[1]
+            via = boto3.client("rds", region_name="us-east-1", endpoint_url=url)
+            s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=url)
+            s.control("POST", "/barkcheck/requests/reset")
+            started = time.monotonic()
+            db = via.describe_db_instances(DBInstanceIdentifier="barkbase-prod")["DBInstances"]
+            expect(time.monotonic() - started >= 0.1, "no delay")
+            expect(db[0]["DBInstanceClass"] == "db.t4g.medium", str(db))
+            s3.put_object(Bucket="barkbase-uploads-prod", Key="proxy.bin", Body=b"y" * 90000)
+            head = s3.head_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")
+            expect(head["ContentLength"] == 90000, str(head["ContentLength"]))
+            got = s3.get_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")["Body"].read()
+            expect(got == b"y" * 90000, str(len(got)))
+            s3.delete_object(Bucket="barkbase-uploads-prod", Key="proxy.bin")
+            error = client_error(lambda: via.describe_db_instances(DBInstanceIdentifier="nope"))
+            expect(error.response["Error"]["Code"] == "DBInstanceNotFound", str(error))
+            seen = [r["operation"] for r in s.control("GET", "/barkcheck/requests")]
+            # (The log names S3's PutObject and DeleteObject after other operations of the same
+            # method and path, CopyObject and AbortMultipartUpload: only the reads are pinned.)
+            expect(len(seen) == 6 and seen[0] == seen[5] == "DescribeDBInstances", str(seen))
+            expect(seen[2:4] == ["HeadObject", "GetObject"], str(seen))
+            parts = urlsplit(url)
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+            conn.request("GET", "/_delay_proxy/stats")
+            stats = json.loads(conn.getresponse().read())
+            # boto3 keeps one connection per client alive: two clients, and this one.
+            expect(stats["requests"] == 6 and stats["connections"] == 3, json.dumps(stats))
+        finally:
+            proxy.stdin.close()
+            expect(proxy.wait(timeout=30) == 0, "the proxy did not stop")
 
     @check("s3: objects round-trip through the proxy, HEAD keeps Content-Length")
     def _():

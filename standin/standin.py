@@ -25,19 +25,22 @@ import argparse
 import base64
 import datetime
 import gzip
+import hashlib
 import http.client
+import ipaddress
 import json
 import logging
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
 import uuid
 import xml.sax.saxutils
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
 # moto reads these when it is imported, so they are set first. Without the first, EC2 creates
 # about 1,300 default AMIs; the second issues ACM certificates at once instead of after 60 s.
@@ -97,7 +100,22 @@ class AwsRequest:
         )
 
     def as_log_entry(self) -> dict:
-        return {"service": self.service, "operation": self.operation}
+        """The request log's entry. `service` and `operation` name the call; `params` is a digest
+        of what it asks (see request_params), equal for two requests that ask the same thing;
+        `listing` is the same digest without the page token, equal for the pages of one
+        listing; `page_token` is that token (null on a first page); `t` is when it arrived
+        (seconds since the epoch); `answered`, added once the answer is sent, when that was."""
+        params, token = request_params(self)
+        return {
+            "service": self.service,
+            "operation": self.operation,
+            "method": self.method,
+            "path": urlsplit(self.path).path,
+            "params": _digest(params),
+            "listing": _digest({k: v for k, v in params.items() if k != "page_token"}),
+            "page_token": token,
+            "t": time.time(),
+        }
 
 
 def _credential_scope(headers, path: str) -> tuple[str, str]:
@@ -135,6 +153,94 @@ def _query_action(path, headers, body) -> str | None:
     if body and "x-www-form-urlencoded" in content_type:
         return parse_qs(body.decode("utf-8", "replace")).get("Action", [None])[0]
     return None
+
+
+# Request parameters that continue a listing rather than choose what it lists. Compared in
+# lower case, in the query string and at the top of a JSON or CBOR body.
+PAGE_TOKEN_FIELDS = {
+    "nexttoken",  # EC2, SNS, CloudFormation, Secrets Manager, ACM, Budgets, Cognito, Logs, ...
+    "marker",  # RDS, CloudFront, Lambda, Route 53 ListHostedZones
+    "nextmarker",  # WAFv2
+    "position",  # API Gateway (REST)
+    "continuation-token",  # S3 ListBuckets, ListObjectsV2
+    "continuationtoken",
+    "paginationtoken",
+}
+# Route 53 pages record sets by where the next page starts: name, type and identifier.
+RECORD_SET_START_FIELDS = {"name", "type", "identifier"}
+# Request fields that differ between two requests asking the same thing: presigned URLs'
+# signature fields (X-Amz-*) and idempotency tokens.
+VOLATILE_FIELDS = {"clienttoken", "clientrequesttoken", "idempotencytoken"}
+
+
+def request_params(request: AwsRequest) -> tuple[dict, str | None]:
+    """What a request asks, canonically, and its page token. The parameters are the method,
+    the path (and the host, for a virtual-hosted S3 bucket), the query string sorted, and the
+    body decoded (form, JSON or CBOR: sorted; anything else: its SHA-256), with the volatile
+    fields left out; the page token is kept under `page_token`. Headers never count."""
+    parts = urlsplit(request.path)
+    token_fields = set(PAGE_TOKEN_FIELDS)
+    if (request.service, request.operation) == ("route53", "ListResourceRecordSets"):
+        token_fields |= RECORD_SET_START_FIELDS
+    tokens: list[str] = []
+
+    def keep(name: str, value) -> bool:
+        lowered = name.lower()
+        if lowered.startswith("x-amz-") or lowered in VOLATILE_FIELDS:
+            return False
+        if lowered in token_fields:
+            if value not in (None, ""):
+                tokens.append(f"{name}={value}")
+            return False
+        return True
+
+    query = sorted(
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if keep(k, v)
+    )
+    body: object = None
+    raw = request.body or b""
+    content_type = request.headers.get("Content-Type", "").lower()
+    try:
+        if request.headers.get("Content-Encoding", "").lower() == "gzip" and raw:
+            raw = gzip.decompress(raw)
+        if request.protocol == "cbor":
+            decoded = cbor_request_to_json(cbor2.loads(raw)) if raw else {}
+            body = {k: v for k, v in (decoded or {}).items() if keep(k, v)}
+        elif "x-www-form-urlencoded" in content_type:
+            body = sorted(
+                (k, v) for k, v in parse_qsl(raw.decode("utf-8"), keep_blank_values=True)
+                if keep(k, v)
+            )
+        elif raw.strip()[:1] == b"{":
+            decoded = json.loads(raw)
+            if isinstance(decoded, dict):
+                decoded = {k: v for k, v in decoded.items() if keep(k, v)}
+            body = decoded
+        elif raw:
+            body = hashlib.sha256(raw).hexdigest()
+    except (ValueError, OSError, EOFError, cbor2.CBORDecodeError):
+        body = hashlib.sha256(raw).hexdigest()
+    params = {"method": request.method, "path": unquote(parts.path), "query": query, "body": body}
+    host = (request.headers.get("Host") or "").rsplit(":", 1)[0].strip("[]")
+    if host and host != "localhost" and not _is_ip(host):
+        params["host"] = host
+    token = "&".join(sorted(tokens)) or None
+    if token is not None:
+        params["page_token"] = token
+    return params, token
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class ServiceModels:
@@ -337,13 +443,20 @@ class Faults:
         with self._lock:
             return self._delay_ms
 
-    def record(self, request: AwsRequest) -> None:
+    def record(self, request: AwsRequest) -> dict:
+        entry = request.as_log_entry()
         with self._lock:
-            self._requests.append(request.as_log_entry())
+            self._requests.append(entry)
+        return entry
+
+    def answered(self, entry: dict) -> None:
+        """Notes when the answer to a logged request was sent (`answered`, like `t`)."""
+        with self._lock:
+            entry["answered"] = time.time()
 
     def requests(self) -> list[dict]:
         with self._lock:
-            return list(self._requests)
+            return [dict(entry) for entry in self._requests]
 
     def reset_requests(self) -> None:
         with self._lock:
@@ -581,6 +694,21 @@ class RiskConfigurations:
 # --- The front server -----------------------------------------------------------------------
 
 
+class FrontServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # An SDK starting every check at once opens dozens of connections together; with the
+    # default listen backlog of 5 the kernel drops some of them and the client retries a
+    # second later, which would show up as a stall in every timing taken through here.
+    request_queue_size = 256
+
+    def get_request(self):
+        # An answer goes out as two writes (headers, then body); with Nagle's algorithm the
+        # body waited for the client's delayed ACK of the headers: about 45 ms on every call.
+        request, address = super().get_request()
+        request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return request, address
+
+
 class StandIn:
     """Owns moto, the fault state and the front server."""
 
@@ -595,8 +723,7 @@ class StandIn:
         self.risk = RiskConfigurations()
         self.seed_lock = threading.Lock()
         handler = type("BoundHandler", (FrontHandler,), {"standin": self})
-        self.front = ThreadingHTTPServer((HOST, port), handler)
-        self.front.daemon_threads = True
+        self.front = FrontServer((HOST, port), handler)
         self.url = f"http://{HOST}:{self.front.server_address[1]}"
         self._front_thread = threading.Thread(
             target=self.front.serve_forever, args=(0.1,), name="front", daemon=True
@@ -775,8 +902,14 @@ class FrontHandler(BaseHTTPRequestHandler):
             self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
+        entry = self.standin.faults.record(request)
+        try:
+            self._answer_aws(request, body)
+        finally:
+            self.standin.faults.answered(entry)
+
+    def _answer_aws(self, request: AwsRequest, body: bytes) -> None:
         faults = self.standin.faults
-        faults.record(request)
 
         delay = faults.delay_ms()
         rule = faults.take(request)
