@@ -241,6 +241,16 @@ pub struct RunArgs {
     /// The longest a probe waits for a connection, a handshake or an answer, in seconds.
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_probe_seconds)]
     pub probe_timeout: std::time::Duration,
+    /// Check this target of the --vars file's `targets:` (an account and region, with its
+    /// profile and variables); repeatable. Targets are checked concurrently, each in a process
+    /// of its own with the state of an environment named after it.
+    #[arg(long = "target", value_name = "NAME")]
+    pub targets: Vec<String>,
+
+    /// Check every target of the --vars file.
+    #[arg(long, conflicts_with = "targets")]
+    pub all_targets: bool,
+
     #[command(flatten)]
     pub selection: Selection,
 

@@ -811,6 +811,10 @@ fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Problem)>, LoadE
     let mut problems = Vec::new();
     for (key, value) in &map {
         let name = key.as_str().map(str::to_string).unwrap_or_default();
+        if name == TARGETS_KEY {
+            // The accounts and regions of a multi-target run (`read_targets`), not a variable.
+            continue;
+        }
         let at = Path::root().join(name.as_str());
         let locate = Problem {
             origin: origin.clone(),
@@ -827,6 +831,133 @@ fn read_vars_file(path: &FsPath) -> Result<Vec<(String, String, Problem)>, LoadE
     }
     if problems.is_empty() {
         Ok(out)
+    } else {
+        Err(LoadError { problems })
+    }
+}
+
+/// The key of a vars file that names the targets of a multi-target run.
+pub const TARGETS_KEY: &str = "targets";
+
+/// One account and region to check in a multi-target run, from a vars file's `targets:`:
+///
+/// ```yaml
+/// targets:
+///   staging: {profile: barkbase-staging, region: eu-west-1, vars: {db_instance_id: bb-staging}}
+///   production: {profile: barkbase-prod, region: us-east-1}
+/// ```
+///
+/// A profile may itself assume a role (`role_arn` and `source_profile` in ~/.aws/config).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub profile: Option<String>,
+    pub region: Option<String>,
+    /// Variables of this target, over the vars file's own.
+    pub vars: Vec<(String, String)>,
+}
+
+/// The targets of a vars file, in the file's order; an empty list when it names none.
+pub fn read_targets(path: &FsPath) -> Result<Vec<Target>, LoadError> {
+    let origin = path.display().to_string();
+    let text = read_text(path, &origin)?;
+    let (map, tree): (Mapping, Tree) = parse(&text, &origin)?;
+    let mut problems = Vec::new();
+    let mut targets = Vec::new();
+    let problem = |at: &Path, key: bool, message: String| Problem {
+        origin: origin.clone(),
+        pos: Some(if key { tree.key_pos(at) } else { tree.pos(at) }),
+        message,
+    };
+    let Some(value) = map.get(TARGETS_KEY) else {
+        return Ok(targets);
+    };
+    let root = Path::root().join(TARGETS_KEY);
+    let Some(entries) = value.as_mapping().filter(|m| !m.is_empty()) else {
+        return Err(LoadError {
+            problems: vec![problem(
+                &root,
+                false,
+                "`targets` must map each target's name to \
+                {profile, region, vars}"
+                    .into(),
+            )],
+        });
+    };
+    for (key, value) in entries {
+        let name = key.as_str().unwrap_or_default().to_string();
+        let at = root.join(name.as_str());
+        if name.trim().is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            problems.push(problem(
+                &at,
+                true,
+                format!("target name `{name}` may hold only letters, digits, `-`, `_` and `.`"),
+            ));
+            continue;
+        }
+        let mut target = Target {
+            name: name.clone(),
+            profile: None,
+            region: None,
+            vars: Vec::new(),
+        };
+        let Some(fields) = value.as_mapping() else {
+            problems.push(problem(
+                &at,
+                false,
+                format!("target `{name}` must be a mapping of profile, region and vars"),
+            ));
+            continue;
+        };
+        for (field, value) in fields {
+            let field = field.as_str().unwrap_or_default();
+            let here = at.join(field);
+            match (field, value) {
+                ("profile" | "region", value) => match scalar_text(value) {
+                    Some(text) if !text.trim().is_empty() => {
+                        if field == "profile" {
+                            target.profile = Some(text)
+                        } else {
+                            target.region = Some(text)
+                        }
+                    }
+                    _ => problems.push(problem(&here, false, format!("`{field}` must be a name"))),
+                },
+                ("vars", Value::Mapping(vars)) => {
+                    for (var, value) in vars {
+                        let var = var.as_str().unwrap_or_default().to_string();
+                        match scalar_text(value) {
+                            Some(text) if !var.is_empty() => target.vars.push((var, text)),
+                            _ => problems.push(problem(
+                                &here.join(var.as_str()),
+                                false,
+                                format!("`{var}` must be a name with a single value"),
+                            )),
+                        }
+                    }
+                }
+                ("vars", _) => problems.push(problem(
+                    &here,
+                    false,
+                    "`vars` must be a mapping of variables".into(),
+                )),
+                (other, _) => problems.push(problem(
+                    &here,
+                    true,
+                    format!(
+                        "unknown field `{other}` of target `{name}` (fields: profile, region, vars)"
+                    ),
+                )),
+            }
+        }
+        targets.push(target);
+    }
+    if problems.is_empty() {
+        Ok(targets)
     } else {
         Err(LoadError { problems })
     }

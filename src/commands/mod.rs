@@ -16,6 +16,7 @@ pub mod run;
 pub mod schema;
 pub mod sign;
 pub mod status;
+pub mod targets;
 pub mod verify;
 pub mod waive;
 pub mod walk;

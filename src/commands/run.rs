@@ -23,6 +23,9 @@ use crate::verify::probe::{ProbeOptions, parse_dns_server};
 use crate::verify::{Inventory, Settings};
 
 pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
+    if !args.targets.is_empty() || args.all_targets {
+        return super::targets::run(global, args);
+    }
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
     let filter = args.selection.filter();

@@ -150,3 +150,81 @@ fn a_run_without_credentials_says_so_once() {
         "no call was attempted without credentials"
     );
 }
+
+#[test]
+fn a_run_that_aws_throttles_slows_down_and_finishes() {
+    let standin = StandIn::start("compliant");
+    // The first twelve requests of the run, whichever they are, are throttled.
+    standin.faults(
+        json!([{"status": 400, "code": "Throttling", "message": "Rate exceeded",
+                           "times": 12}]),
+    );
+    standin.reset_requests();
+    let (_, report) = run_json(&standin.url, &["--max-concurrency", "4"]);
+    let throttled: Vec<String> = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["evidence"].to_string().contains("Throttling"))
+        .map(|i| i["id"].to_string())
+        .collect();
+    assert!(
+        throttled.is_empty(),
+        "retried past throttling: {throttled:?}"
+    );
+    for id in ["rds-multi-az", "alarm-rds-cpu", "cdk-bootstrapped"] {
+        assert_eq!(outcome(&report, id), "PASS", "{}", item(&report, id));
+    }
+    let requests = standin.requests();
+    let mut distinct = requests.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert!(
+        requests.len() >= 12 + distinct.len() - 2,
+        "the throttled requests were sent again: {} requests, {} distinct",
+        requests.len(),
+        distinct.len()
+    );
+}
+
+#[test]
+fn max_concurrency_one_sends_one_request_of_a_service_at_a_time() {
+    let standin = StandIn::start("compliant");
+    // Every RDS answer takes 300 ms: one at a time, N requests take N x 300 ms at least;
+    // sent together they would take about one delay per chain.
+    standin.faults(json!([{"service": "rds", "delay_ms": 300, "pass_through": true}]));
+    standin.reset_requests();
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "run",
+        "--phase",
+        "pre-deploy",
+        "--section",
+        "database-setup",
+        "--format",
+        "json",
+        "--max-concurrency",
+        "1",
+    ];
+    let started = std::time::Instant::now();
+    let ran = run(dir.path(), &standin.url, &args);
+    let took = started.elapsed();
+    assert_ne!(ran.code, 2, "{}", ran.stderr);
+    let rds = standin
+        .requests()
+        .iter()
+        .filter(|(s, _)| s == "rds")
+        .count();
+    assert!(rds >= 3, "{rds} RDS requests");
+    // A lower bound only: a slow machine makes it longer, never shorter.
+    assert!(
+        took >= std::time::Duration::from_millis(300 * rds as u64),
+        "{rds} RDS requests at 300 ms each, one at a time, took only {took:?}"
+    );
+    let refused = run(
+        dir.path(),
+        &standin.url,
+        &["run", "--phase", "pre-deploy", "--max-concurrency", "0"],
+    );
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+}

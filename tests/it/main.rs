@@ -26,3 +26,4 @@ mod secrets;
 mod shared_state;
 mod snapshot;
 mod state;
+mod targets;
