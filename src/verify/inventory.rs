@@ -216,8 +216,11 @@ impl Inventory {
             Kind::DbParameterGroup => return self.parameter_groups(check).await,
             // Which instances use a group costs a DescribeDBInstances: only when asked.
             Kind::SecurityGroup if reads(check, "db_instances") => {
-                let groups = self.listing(Listing::SecurityGroups).await?;
-                let instances = self.listing(Listing::RdsInstances).await?;
+                let (groups, instances) = tokio::join!(
+                    Box::pin(self.listing(Listing::SecurityGroups)),
+                    Box::pin(self.listing(Listing::RdsInstances)),
+                );
+                let (groups, instances) = (groups?, instances?);
                 return Ok(Arc::new(vpc::with_db_instances(
                     groups.to_vec(),
                     &instances,
@@ -407,13 +410,21 @@ impl Inventory {
             // The listings below box their calls' futures: held inline, the SDK futures of all
             // these arms made this one large enough to overflow a worker's stack in debug builds.
             Listing::WebAcls => {
-                let acls = Box::pin(waf::web_acls(&aws::global(config))).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let global = aws::global(config);
+                let (acls, distributions) = tokio::join!(
+                    Box::pin(waf::web_acls(&global)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                );
+                let (acls, distributions) = (acls?, distributions?);
                 Ok(waf::with_distributions(acls, &distributions))
             }
             Listing::Certificates => {
-                let certificates = Box::pin(acm::certificates(&aws::global(config))).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let global = aws::global(config);
+                let (certificates, distributions) = tokio::join!(
+                    Box::pin(acm::certificates(&global)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                );
+                let (certificates, distributions) = (certificates?, distributions?);
                 Ok(acm::with_distributions(certificates, &distributions))
             }
             Listing::HostedZones => Box::pin(route53::hosted_zones(&aws::global(config))).await,
@@ -424,10 +435,13 @@ impl Inventory {
             Listing::RestDomains => Box::pin(apigateway::domain_names(config)).await,
             Listing::V2Domains => Box::pin(apigatewayv2::domain_names(config)).await,
             Listing::ApiDomains => {
-                let rest = Box::pin(self.listing(Listing::RestDomains)).await?;
-                let v2 = Box::pin(self.listing(Listing::V2Domains)).await?;
-                let rest_apis = Box::pin(self.listing(Listing::RestApis)).await?;
-                let v2_apis = Box::pin(self.listing(Listing::V2Apis)).await?;
+                let (rest, v2, rest_apis, v2_apis) = tokio::join!(
+                    Box::pin(self.listing(Listing::RestDomains)),
+                    Box::pin(self.listing(Listing::V2Domains)),
+                    Box::pin(self.listing(Listing::RestApis)),
+                    Box::pin(self.listing(Listing::V2Apis)),
+                );
+                let (rest, v2, rest_apis, v2_apis) = (rest?, v2?, rest_apis?, v2_apis?);
                 Ok(apigatewayv2::domains_with_apis(
                     &rest, &v2, &rest_apis, &v2_apis,
                 ))
@@ -435,9 +449,12 @@ impl Inventory {
             Listing::LambdaFunctions => Box::pin(lambda::functions(config)).await,
             Listing::Buckets => Box::pin(s3::buckets(config)).await,
             Listing::DataStores => {
-                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
-                let clusters = Box::pin(self.listing(Listing::RdsClusters)).await?;
-                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                let (instances, clusters, buckets) = tokio::join!(
+                    Box::pin(self.listing(Listing::RdsInstances)),
+                    Box::pin(self.listing(Listing::RdsClusters)),
+                    Box::pin(self.listing(Listing::Buckets)),
+                );
+                let (instances, clusters, buckets) = (instances?, clusters?, buckets?);
                 Ok(storage::stores(&instances, &clusters, &buckets))
             }
             Listing::Detail(kind, summary) => {
@@ -458,21 +475,28 @@ impl Inventory {
             Kind::WafWebAcl => Box::pin(waf::web_acl(&aws::global(config), summary)).await,
             Kind::AcmCertificate => Box::pin(acm::certificate(&aws::global(config), summary)).await,
             Kind::Route53Record => {
-                let records = Box::pin(route53::records(&aws::global(config), summary)).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
-                let api_domains = Box::pin(self.listing(Listing::ApiDomains)).await?;
+                let global = aws::global(config);
+                let (records, distributions, api_domains) = tokio::join!(
+                    Box::pin(route53::records(&global, summary)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                    Box::pin(self.listing(Listing::ApiDomains)),
+                );
+                let (records, distributions, api_domains) =
+                    (records?, distributions?, api_domains?);
                 Ok(route53::with_targets(records, &distributions, &api_domains))
             }
             Kind::CognitoUserPool => Box::pin(cognito::user_pool(config, summary)).await,
             Kind::ApiGatewayRestApi => Box::pin(apigateway::rest_api(config, summary)).await,
             Kind::ApiGatewayRestStage => {
-                let stages = Box::pin(apigateway::rest_stages(config, summary)).await?;
-                let api = Box::pin(self.listing(Listing::Detail(
-                    Kind::ApiGatewayRestApi,
-                    summary.to_string(),
-                )))
-                .await?;
-                let plans = Box::pin(self.listing(Listing::UsagePlans)).await?;
+                let (stages, api, plans) = tokio::join!(
+                    Box::pin(apigateway::rest_stages(config, summary)),
+                    Box::pin(self.listing(Listing::Detail(
+                        Kind::ApiGatewayRestApi,
+                        summary.to_string(),
+                    ))),
+                    Box::pin(self.listing(Listing::UsagePlans)),
+                );
+                let (stages, api, plans) = (stages?, api?, plans?);
                 let api = api.first().cloned().unwrap_or(Json::Null);
                 Ok(apigateway::stage_views(stages, &api, &plans))
             }
