@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
@@ -236,14 +237,22 @@ impl Inventory {
             .filter(|(field, _)| field == "dashboard_name")
             .cloned()
             .collect();
+        let bodies = join_all(
+            entries
+                .iter()
+                .filter(|e| super::selects(&by_name, e))
+                .map(|entry| {
+                    let name = entry["dashboard_name"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    Box::pin(self.listing(Listing::Dashboard(name)))
+                }),
+        )
+        .await;
         let mut out = Vec::new();
-        for entry in entries.iter().filter(|e| super::selects(&by_name, e)) {
-            let name = entry["dashboard_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let body = self.listing(Listing::Dashboard(name)).await?;
-            out.extend(body.iter().cloned());
+        for body in bodies {
+            out.extend(body?.iter().cloned());
         }
         Ok(Arc::new(out))
     }
@@ -258,13 +267,21 @@ impl Inventory {
             .filter(|(field, _)| field == "db_parameter_group_name" || field == "db_instances")
             .cloned()
             .collect();
-        let mut out = Vec::new();
-        for group in groups.iter().filter(|g| super::selects(&by_group, g)) {
+        let selected: Vec<&Json> = groups
+            .iter()
+            .filter(|g| super::selects(&by_group, g))
+            .collect();
+        let parameters = join_all(selected.iter().map(|group| {
             let name = group["db_parameter_group_name"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            for mut found in self.listing(Listing::DbParameters(name)).await?.to_vec() {
+            Box::pin(self.listing(Listing::DbParameters(name)))
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (group, parameters) in selected.into_iter().zip(parameters) {
+            for mut found in parameters?.to_vec() {
                 found["db_instances"] = group["db_instances"].clone();
                 out.push(found);
             }
@@ -295,12 +312,27 @@ impl Inventory {
                 Some((summary_field.to_string(), matcher.clone()))
             })
             .collect();
+        let selected: Vec<bool> = listed
+            .iter()
+            .map(|summary| super::selects(&on_summary, summary))
+            .collect();
+        // The selected summaries are completed at the same time; the results are read back in
+        // the listing's order, so the output and the first error are those of one-by-one calls.
+        let wholes = join_all(
+            listed
+                .iter()
+                .zip(&selected)
+                .filter(|(_, selected)| **selected)
+                .map(|(summary, _)| {
+                    Box::pin(self.listing(Listing::Detail(check.kind, summary.to_string())))
+                }),
+        )
+        .await;
+        let mut wholes = wholes.into_iter();
         let mut out = Vec::new();
-        for summary in listed.iter() {
-            if super::selects(&on_summary, summary) {
-                let whole = self
-                    .listing(Listing::Detail(check.kind, summary.to_string()))
-                    .await?;
+        for (summary, selected) in listed.iter().zip(selected) {
+            if selected {
+                let whole = wholes.next().expect("one completion per selected summary")?;
                 out.extend(whole.iter().cloned());
             } else if let Summaries::Completed(_) = summaries {
                 out.push(summary.clone());
