@@ -237,18 +237,15 @@ impl Inventory {
             .filter(|(field, _)| field == "dashboard_name")
             .cloned()
             .collect();
-        let bodies = join_all(
-            entries
-                .iter()
-                .filter(|e| super::selects(&by_name, e))
-                .map(|entry| {
-                    let name = entry["dashboard_name"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
-                    Box::pin(self.listing(Listing::Dashboard(name)))
-                }),
-        )
+        let bodies = join_all(entries.iter().filter(|e| super::selects(&by_name, e)).map(
+            |entry| {
+                let name = entry["dashboard_name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                Box::pin(self.listing(Listing::Dashboard(name)))
+            },
+        ))
         .await;
         let mut out = Vec::new();
         for body in bodies {
@@ -332,7 +329,9 @@ impl Inventory {
         let mut out = Vec::new();
         for (summary, selected) in listed.iter().zip(selected) {
             if selected {
-                let whole = wholes.next().expect("one completion per selected summary")?;
+                let whole = wholes
+                    .next()
+                    .expect("one completion per selected summary")?;
                 out.extend(whole.iter().cloned());
             } else if let Summaries::Completed(_) = summaries {
                 out.push(summary.clone());
@@ -387,8 +386,8 @@ impl Inventory {
             Listing::Stacks => cloudformation::stacks(config).await,
             Listing::SnsSubscriptions => sns::subscriptions(config).await,
             Listing::SnsTopics => {
-                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions)).await?;
-                sns::topics(config, &subscriptions).await
+                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions));
+                Box::pin(sns::topics(config, subscriptions)).await
             }
             Listing::Secrets => secrets::secrets(config).await,
             Listing::Trails => cloudtrail::trails(config).await,
@@ -401,35 +400,37 @@ impl Inventory {
                 budgets::budgets(&aws::global(config), &account).await
             }
             Listing::IamAccountSummary => {
-                let account = self.account_id().await?;
-                iam::account_summary(&aws::global(config), &account).await
+                let account = Box::pin(self.account_id());
+                Box::pin(iam::account_summary(&aws::global(config), account)).await
             }
             Listing::Vpcs => vpc::vpcs(config).await,
+            // The EC2 listings need the VPCs (and subnets) only to name them in their answers:
+            // each takes the listings it reads as futures and awaits them with its own calls.
             Listing::Subnets => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::subnets(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::subnets(config, vpcs)).await
             }
             Listing::SecurityGroups => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::security_groups(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::security_groups(config, vpcs)).await
             }
             Listing::NatGateways => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
-                vpc::nat_gateways(config, &vpcs, &subnets).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                let subnets = Box::pin(self.listing(Listing::Subnets));
+                Box::pin(vpc::nat_gateways(config, vpcs, subnets)).await
             }
             Listing::VpcEndpoints => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::vpc_endpoints(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::vpc_endpoints(config, vpcs)).await
             }
             Listing::FlowLogs => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::flow_logs(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::flow_logs(config, vpcs)).await
             }
             Listing::DbSubnetGroups => {
-                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
-                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
-                rds_security::subnet_groups(config, &subnets, &instances).await
+                let subnets = Box::pin(self.listing(Listing::Subnets));
+                let instances = Box::pin(self.listing(Listing::RdsInstances));
+                Box::pin(rds_security::subnet_groups(config, subnets, instances)).await
             }
             Listing::DbParameterGroups => {
                 let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
