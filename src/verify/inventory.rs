@@ -289,7 +289,24 @@ impl Inventory {
     /// The resources of a kind whose listing holds summaries: the summaries the check's selector
     /// can pick (judged on the fields they carry) are completed; a summary completed into one
     /// resource that cannot be picked stays as it is, so that it still counts as listed.
+    ///
+    /// The listings every completion of the kind reads besides its own calls (see
+    /// [`read_by_details`]) do not depend on the summaries: they are started with the summary
+    /// listing rather than one round trip after it. Their answers are only cached here; a
+    /// completion that reads a failed one returns its error, as before.
     async fn completed(&self, check: &Check, summaries: Summaries) -> Fetched {
+        let side = join_all(
+            read_by_details(check.kind)
+                .into_iter()
+                .map(|listing| Box::pin(self.listing(listing))),
+        );
+        let (completed, _) =
+            tokio::join!(Box::pin(self.complete(check, summaries)), Box::pin(side));
+        completed
+    }
+
+    /// [`Inventory::completed`] without the listings started alongside.
+    async fn complete(&self, check: &Check, summaries: Summaries) -> Fetched {
         let listed = self.listing(check.kind.listing()).await?;
         let on_summary: Vec<(String, Matcher)> = check
             .selector
@@ -556,6 +573,16 @@ impl Inventory {
                 "this kind's listing holds whole resources; there is nothing to complete",
             )),
         }
+    }
+}
+
+/// The listings that [`Inventory::detail`] reads for every summary of `kind`, whichever it is
+/// (the kind's `AWS_CALLS` row names their calls without a condition).
+fn read_by_details(kind: Kind) -> Vec<Listing> {
+    match kind {
+        Kind::Route53Record => vec![Listing::Distributions, Listing::ApiDomains],
+        Kind::ApiGatewayRestStage => vec![Listing::UsagePlans],
+        _ => Vec::new(),
     }
 }
 
