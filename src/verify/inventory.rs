@@ -6,6 +6,12 @@
 //! target instead of listing resources are cached by their target. Kinds whose listing holds
 //! summaries (web ACLs, user pools, REST APIs, buckets, ...) complete only the summaries a check
 //! can select, each once.
+//!
+//! Calls that do not need each other's answers are made at the same time, so a run takes about
+//! as many round trips as its longest chain of dependent calls. Such groups are joined, never
+//! try-joined: every member runs to its end (a shared listing's fetch is never dropped half-way,
+//! which would make the next reader start it again), and the results are read in the order the
+//! calls were once awaited in, so the output and the error returned are those of one-by-one calls.
 
 use std::collections::HashMap;
 use std::fmt;
