@@ -696,6 +696,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_items_of_the_pages_before_a_failed_page_are_kept_with_its_error() {
+        let pages: Vec<Result<Vec<u8>, &str>> = vec![
+            Ok(vec![1, 2]),
+            Ok(vec![3]),
+            Err("boom"),
+            Ok(vec![4]),
+            Err("later"),
+        ];
+        assert_eq!(
+            items_until_error(pages, Clone::clone),
+            (vec![1, 2, 3], Some("boom"))
+        );
+        let pages: Vec<Result<Vec<u8>, &str>> = vec![Ok(vec![1]), Ok(vec![2])];
+        assert_eq!(items_until_error(pages, Clone::clone), (vec![1, 2], None));
+    }
+
+    #[test]
     fn method_setting_keys_name_a_path_and_a_method() {
         assert_eq!(setting_target("*/*"), ("*".into(), "*".into()));
         assert_eq!(
