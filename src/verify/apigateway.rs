@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::{Value as Json, json};
 
 use super::FetchError;
@@ -242,72 +243,25 @@ pub async fn rest_apis(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     Ok(out)
 }
 
-/// One REST API in full: its summary with validators, authorizers and methods.
+/// One REST API in full: its summary with validators, authorizers and methods. The three
+/// listings are fetched at the same time; their errors are returned in that order.
 pub async fn rest_api(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_apigateway::Client::new(config);
     let id = summary["id"].as_str().unwrap_or_default().to_string();
-
-    let mut validators = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = client
-            .get_request_validators()
-            .rest_api_id(&id)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| FetchError::from_sdk("GetRequestValidators", "apigateway:GET", e))?;
-        validators.extend(page.items().iter().map(|v| {
-            (
-                v.id().unwrap_or_default().to_string(),
-                json!({
-                    "name": v.name(),
-                    "validate_request_body": v.validate_request_body(),
-                    "validate_request_parameters": v.validate_request_parameters(),
-                }),
-            )
-        }));
-        match next_page("GetRequestValidators", position.as_deref(), page.position())? {
-            Some(next) => position = Some(next),
-            None => break,
-        }
-    }
-
-    let mut authorizers = Vec::new();
-    let mut position: Option<String> = None;
-    loop {
-        let page = client
-            .get_authorizers()
-            .rest_api_id(&id)
-            .set_position(position.clone())
-            .send()
-            .await
-            .map_err(|e| FetchError::from_sdk("GetAuthorizers", "apigateway:GET", e))?;
-        authorizers.extend(page.items().iter().map(|a| {
-            (
-                a.id().unwrap_or_default().to_string(),
-                json!({
-                    "name": a.name(),
-                    "type": a.r#type().map(|t| t.as_str()),
-                    "provider_arns": a.provider_arns(),
-                    "identity_source": a.identity_source(),
-                }),
-            )
-        }));
-        match next_page("GetAuthorizers", position.as_deref(), page.position())? {
-            Some(next) => position = Some(next),
-            None => break,
-        }
-    }
-
-    let pages = client
-        .get_resources()
-        .rest_api_id(&id)
-        .embed("methods")
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let (validators, authorizers, pages) = tokio::join!(
+        Box::pin(request_validators(&client, &id)),
+        Box::pin(authorizers(&client, &id)),
+        Box::pin(
+            client
+                .get_resources()
+                .rest_api_id(&id)
+                .embed("methods")
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let (validators, authorizers) = (validators?, authorizers?);
     let validator_by_id: HashMap<&str, &Json> =
         validators.iter().map(|(id, v)| (id.as_str(), v)).collect();
     let authorizer_by_id: HashMap<&str, &Json> =
@@ -345,6 +299,73 @@ pub async fn rest_api(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, F
     out["authorizers"] = Json::Array(authorizers.into_iter().map(|(_, a)| a).collect());
     out["methods"] = Json::Array(methods);
     Ok(vec![out])
+}
+
+/// A REST API's request validators with their ids, every page.
+async fn request_validators(
+    client: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> Result<Vec<(String, Json)>, FetchError> {
+    let mut validators = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = client
+            .get_request_validators()
+            .rest_api_id(id)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| FetchError::from_sdk("GetRequestValidators", "apigateway:GET", e))?;
+        validators.extend(page.items().iter().map(|v| {
+            (
+                v.id().unwrap_or_default().to_string(),
+                json!({
+                    "name": v.name(),
+                    "validate_request_body": v.validate_request_body(),
+                    "validate_request_parameters": v.validate_request_parameters(),
+                }),
+            )
+        }));
+        match next_page("GetRequestValidators", position.as_deref(), page.position())? {
+            Some(next) => position = Some(next),
+            None => break,
+        }
+    }
+    Ok(validators)
+}
+
+/// A REST API's authorizers with their ids, every page.
+async fn authorizers(
+    client: &aws_sdk_apigateway::Client,
+    id: &str,
+) -> Result<Vec<(String, Json)>, FetchError> {
+    let mut authorizers = Vec::new();
+    let mut position: Option<String> = None;
+    loop {
+        let page = client
+            .get_authorizers()
+            .rest_api_id(id)
+            .set_position(position.clone())
+            .send()
+            .await
+            .map_err(|e| FetchError::from_sdk("GetAuthorizers", "apigateway:GET", e))?;
+        authorizers.extend(page.items().iter().map(|a| {
+            (
+                a.id().unwrap_or_default().to_string(),
+                json!({
+                    "name": a.name(),
+                    "type": a.r#type().map(|t| t.as_str()),
+                    "provider_arns": a.provider_arns(),
+                    "identity_source": a.identity_source(),
+                }),
+            )
+        }));
+        match next_page("GetAuthorizers", position.as_deref(), page.position())? {
+            Some(next) => position = Some(next),
+            None => break,
+        }
+    }
+    Ok(authorizers)
 }
 
 /// The stages of one REST API, as API Gateway reports them.
@@ -486,80 +507,120 @@ fn effective(settings: &[Json], path: &str, verb: &str, key: &str) -> Json {
         .unwrap_or(Json::Null)
 }
 
-/// Every usage plan of the region with its throttle, quota, stages and key counts.
+/// Every usage plan of the region with its throttle, quota, stages and key counts. GetApiKeys and
+/// GetUsagePlans are made at the same time, then GetUsagePlanKeys for every plan at once; the
+/// error returned is the one that calls made in turn would have met first.
 pub async fn usage_plans(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_apigateway::Client::new(config);
-    // Which keys are enabled; values are not requested.
-    let pages = client
-        .get_api_keys()
-        .include_values(false)
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let (key_pages, plan_pages) = tokio::join!(
+        // Which keys are enabled; values are not requested.
+        Box::pin(
+            client
+                .get_api_keys()
+                .include_values(false)
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+        Box::pin(
+            client
+                .get_usage_plans()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
     let mut enabled: HashMap<String, bool> = HashMap::new();
-    for page in pages {
+    for page in key_pages {
         let page = page.map_err(|e| FetchError::from_sdk("GetApiKeys", "apigateway:GET", e))?;
         for key in page.items() {
             enabled.insert(key.id().unwrap_or_default().to_string(), key.enabled());
         }
     }
 
+    let (plans, page_error) = items_until_error(plan_pages, |page| page.items().to_vec());
+    let page_error = page_error.map(|e| FetchError::from_sdk("GetUsagePlans", "apigateway:GET", e));
+    let plan_keys = join_all(
+        plans
+            .iter()
+            .map(|plan| Box::pin(usage_plan_keys(&client, plan.id()))),
+    )
+    .await;
+    let mut out = Vec::new();
+    for (plan, keys) in plans.iter().zip(plan_keys) {
+        let keys = keys?;
+        let enabled_keys = keys
+            .iter()
+            .filter(|k| enabled.get(*k) == Some(&true))
+            .count();
+        let stages: Vec<Json> = plan
+            .api_stages()
+            .iter()
+            .map(|s| json!({"api_id": s.api_id(), "stage": s.stage()}))
+            .collect();
+        out.push(json!({
+            "name": plan.name(),
+            "id": plan.id(),
+            "rate_limit": plan.throttle().map(|t| positive(t.rate_limit())),
+            "burst_limit": plan.throttle().map(|t| positive(f64::from(t.burst_limit()))),
+            "quota_limit": plan.quota().map(|q| q.limit()),
+            "quota_period": plan.quota().and_then(|q| q.period()).map(|p| p.as_str()),
+            "api_key_count": keys.len(),
+            "enabled_api_key_count": enabled_keys,
+            "api_stages": stages,
+        }));
+    }
+    match page_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The ids of a usage plan's keys, every page. Only the id is kept: the answer also carries the
+/// key's value, a secret.
+async fn usage_plan_keys(
+    client: &aws_sdk_apigateway::Client,
+    plan_id: Option<&str>,
+) -> Result<Vec<String>, FetchError> {
     let pages = client
-        .get_usage_plans()
+        .get_usage_plan_keys()
+        .set_usage_plan_id(plan_id.map(str::to_string))
         .into_paginator()
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut out = Vec::new();
+    let mut keys = Vec::new();
     for page in pages {
-        let page = page.map_err(|e| FetchError::from_sdk("GetUsagePlans", "apigateway:GET", e))?;
-        for plan in page.items() {
-            let key_pages = client
-                .get_usage_plan_keys()
-                .set_usage_plan_id(plan.id().map(str::to_string))
-                .into_paginator()
-                .send()
-                .collect::<Vec<_>>()
-                .await;
-            let mut keys: Vec<String> = Vec::new();
-            for key_page in key_pages {
-                let key_page = key_page
-                    .map_err(|e| FetchError::from_sdk("GetUsagePlanKeys", "apigateway:GET", e))?;
-                // Only the key's id is kept: the answer also carries its value, a secret.
-                keys.extend(
-                    key_page
-                        .items()
-                        .iter()
-                        .filter_map(|k| k.id().map(str::to_string)),
-                );
-            }
-            let enabled_keys = keys
+        let page =
+            page.map_err(|e| FetchError::from_sdk("GetUsagePlanKeys", "apigateway:GET", e))?;
+        keys.extend(
+            page.items()
                 .iter()
-                .filter(|k| enabled.get(*k) == Some(&true))
-                .count();
-            let stages: Vec<Json> = plan
-                .api_stages()
-                .iter()
-                .map(|s| json!({"api_id": s.api_id(), "stage": s.stage()}))
-                .collect();
-            out.push(json!({
-                "name": plan.name(),
-                "id": plan.id(),
-                "rate_limit": plan.throttle().map(|t| positive(t.rate_limit())),
-                "burst_limit": plan.throttle().map(|t| positive(f64::from(t.burst_limit()))),
-                "quota_limit": plan.quota().map(|q| q.limit()),
-                "quota_period": plan.quota().and_then(|q| q.period()).map(|p| p.as_str()),
-                "api_key_count": keys.len(),
-                "enabled_api_key_count": enabled_keys,
-                "api_stages": stages,
-            }));
-        }
+                .filter_map(|k| k.id().map(str::to_string)),
+        );
     }
-    Ok(out)
+    Ok(keys)
 }
 
-/// Every custom domain name of REST APIs with its endpoints and the APIs mapped to it.
+/// The items of the pages before the first failed one, and that failure. The per-item calls are
+/// then made for those items only, and a failure of theirs is returned before the page's, as
+/// when each page's items were completed before the next page was read.
+fn items_until_error<P, E, T>(
+    pages: Vec<Result<P, E>>,
+    items: impl Fn(&P) -> Vec<T>,
+) -> (Vec<T>, Option<E>) {
+    let mut out = Vec::new();
+    for page in pages {
+        match page {
+            Ok(page) => out.extend(items(&page)),
+            Err(e) => return (out, Some(e)),
+        }
+    }
+    (out, None)
+}
+
+/// Every custom domain name of REST APIs with its endpoints and the APIs mapped to it; the
+/// domains' mappings are asked for at the same time.
 pub async fn domain_names(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_apigateway::Client::new(config);
     let pages = client
@@ -568,55 +629,88 @@ pub async fn domain_names(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
         .send()
         .collect::<Vec<_>>()
         .await;
+    let (domains, page_error) = items_until_error(pages, |page| page.items().to_vec());
+    let page_error =
+        page_error.map(|e| FetchError::from_sdk("GetDomainNames", "apigateway:GET", e));
+    let mappings = join_all(domains.iter().map(|domain| {
+        Box::pin(mapped_api_ids(
+            &client,
+            domain.domain_name().unwrap_or_default(),
+        ))
+    }))
+    .await;
     let mut out = Vec::new();
-    for page in pages {
-        let page = page.map_err(|e| FetchError::from_sdk("GetDomainNames", "apigateway:GET", e))?;
-        for domain in page.items() {
-            let name = domain.domain_name().unwrap_or_default();
-            let mapping_pages = client
-                .get_base_path_mappings()
-                .domain_name(name)
-                .into_paginator()
-                .send()
-                .collect::<Vec<_>>()
-                .await;
-            let mut api_ids = Vec::new();
-            for mapping_page in mapping_pages {
-                let mapping_page = mapping_page.map_err(|e| {
-                    FetchError::from_sdk("GetBasePathMappings", "apigateway:GET", e)
-                })?;
-                api_ids.extend(
-                    mapping_page
-                        .items()
-                        .iter()
-                        .filter_map(|m| m.rest_api_id().map(str::to_string)),
-                );
-            }
-            let endpoints: Vec<&str> = [
-                domain.regional_domain_name(),
-                domain.distribution_domain_name(),
-            ]
-            .into_iter()
-            .flatten()
-            .collect();
-            let types: Vec<&str> = domain
-                .endpoint_configuration()
-                .map(|c| c.types().iter().map(|t| t.as_str()).collect())
-                .unwrap_or_default();
-            out.push(json!({
-                "name": name,
-                "endpoints": endpoints,
-                "endpoint_types": types,
-                "api_ids": api_ids,
-            }));
-        }
+    for (domain, api_ids) in domains.iter().zip(mappings) {
+        let api_ids = api_ids?;
+        let endpoints: Vec<&str> = [
+            domain.regional_domain_name(),
+            domain.distribution_domain_name(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let types: Vec<&str> = domain
+            .endpoint_configuration()
+            .map(|c| c.types().iter().map(|t| t.as_str()).collect())
+            .unwrap_or_default();
+        out.push(json!({
+            "name": domain.domain_name().unwrap_or_default(),
+            "endpoints": endpoints,
+            "endpoint_types": types,
+            "api_ids": api_ids,
+        }));
     }
-    Ok(out)
+    match page_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The ids of the REST APIs mapped to a custom domain, every page of GetBasePathMappings.
+async fn mapped_api_ids(
+    client: &aws_sdk_apigateway::Client,
+    domain: &str,
+) -> Result<Vec<String>, FetchError> {
+    let pages = client
+        .get_base_path_mappings()
+        .domain_name(domain)
+        .into_paginator()
+        .send()
+        .collect::<Vec<_>>()
+        .await;
+    let mut api_ids = Vec::new();
+    for page in pages {
+        let page =
+            page.map_err(|e| FetchError::from_sdk("GetBasePathMappings", "apigateway:GET", e))?;
+        api_ids.extend(
+            page.items()
+                .iter()
+                .filter_map(|m| m.rest_api_id().map(str::to_string)),
+        );
+    }
+    Ok(api_ids)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_items_of_the_pages_before_a_failed_page_are_kept_with_its_error() {
+        let pages: Vec<Result<Vec<u8>, &str>> = vec![
+            Ok(vec![1, 2]),
+            Ok(vec![3]),
+            Err("boom"),
+            Ok(vec![4]),
+            Err("later"),
+        ];
+        assert_eq!(
+            items_until_error(pages, Clone::clone),
+            (vec![1, 2, 3], Some("boom"))
+        );
+        let pages: Vec<Result<Vec<u8>, &str>> = vec![Ok(vec![1]), Ok(vec![2])];
+        assert_eq!(items_until_error(pages, Clone::clone), (vec![1, 2], None));
+    }
 
     #[test]
     fn method_setting_keys_name_a_path_and_a_method() {

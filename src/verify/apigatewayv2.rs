@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::{Map, Value as Json, json};
 
 use super::FetchError;
@@ -192,17 +193,22 @@ pub async fn api(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, FetchE
         }
     }
 
-    // GetAuthorizer for each authorizer in use (BTreeSet: once each, in a stable order).
+    // GetAuthorizer for each authorizer in use (BTreeSet: once each, in a stable order), all at
+    // the same time; the answers are read in that order.
     let used: BTreeSet<&str> = routes.iter().filter_map(|r| r.authorizer_id()).collect();
+    let answers = join_all(used.iter().map(|authorizer_id| {
+        Box::pin(
+            client
+                .get_authorizer()
+                .api_id(&id)
+                .authorizer_id(*authorizer_id)
+                .send(),
+        )
+    }))
+    .await;
     let mut authorizers: Vec<(String, Json)> = Vec::new();
-    for authorizer_id in used {
-        let a = client
-            .get_authorizer()
-            .api_id(&id)
-            .authorizer_id(authorizer_id)
-            .send()
-            .await
-            .map_err(|e| FetchError::from_sdk("GetAuthorizer", "apigateway:GET", e))?;
+    for (authorizer_id, a) in used.into_iter().zip(answers) {
+        let a = a.map_err(|e| FetchError::from_sdk("GetAuthorizer", "apigateway:GET", e))?;
         authorizers.push((
             authorizer_id.to_string(),
             json!({
@@ -296,67 +302,98 @@ pub async fn stages(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, Fet
     Ok(out)
 }
 
-/// Every custom domain name of HTTP and WebSocket APIs with its endpoints and mapped APIs.
+/// Every custom domain name of HTTP and WebSocket APIs with its endpoints and mapped APIs; the
+/// domains' mappings are asked for at the same time, once every page of domains is read.
 pub async fn domain_names(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_apigatewayv2::Client::new(config);
-    let mut out = Vec::new();
+    // The domains of the pages before the first failed one, if any: their mappings are asked
+    // for, and a failure there is returned before the page's, as when each page's domains were
+    // completed before the next page was read.
+    let mut domains = Vec::new();
+    let mut page_error = None;
     let mut token: Option<String> = None;
     loop {
-        let page = client
+        let page = match client
             .get_domain_names()
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| FetchError::from_sdk("GetDomainNames", "apigateway:GET", e))?;
-        for domain in page.items() {
-            let name = domain.domain_name().unwrap_or_default();
-            let mut api_ids = Vec::new();
-            let mut mapping_token: Option<String> = None;
-            loop {
-                let mappings = client
-                    .get_api_mappings()
-                    .domain_name(name)
-                    .set_next_token(mapping_token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| FetchError::from_sdk("GetApiMappings", "apigateway:GET", e))?;
-                api_ids.extend(
-                    mappings
-                        .items()
-                        .iter()
-                        .filter_map(|m| m.api_id().map(str::to_string)),
-                );
-                match next_page(
-                    "GetApiMappings",
-                    mapping_token.as_deref(),
-                    mappings.next_token(),
-                )? {
-                    Some(next) => mapping_token = Some(next),
-                    None => break,
-                }
+        {
+            Ok(page) => page,
+            Err(e) => {
+                page_error = Some(FetchError::from_sdk("GetDomainNames", "apigateway:GET", e));
+                break;
             }
-            let configurations = domain.domain_name_configurations();
-            let endpoints: Vec<&str> = configurations
-                .iter()
-                .filter_map(|c| c.api_gateway_domain_name())
-                .collect();
-            let types: Vec<&str> = configurations
-                .iter()
-                .filter_map(|c| c.endpoint_type().map(|t| t.as_str()))
-                .collect();
-            out.push(json!({
-                "name": name,
-                "endpoints": endpoints,
-                "endpoint_types": types,
-                "api_ids": api_ids,
-            }));
+        };
+        domains.extend(page.items().iter().cloned());
+        match next_page("GetDomainNames", token.as_deref(), page.next_token()) {
+            Ok(Some(next)) => token = Some(next),
+            Ok(None) => break,
+            Err(e) => {
+                page_error = Some(e);
+                break;
+            }
         }
-        match next_page("GetDomainNames", token.as_deref(), page.next_token())? {
+    }
+    let mappings = join_all(domains.iter().map(|domain| {
+        Box::pin(mapped_api_ids(
+            &client,
+            domain.domain_name().unwrap_or_default(),
+        ))
+    }))
+    .await;
+    let mut out = Vec::new();
+    for (domain, api_ids) in domains.iter().zip(mappings) {
+        let api_ids = api_ids?;
+        let configurations = domain.domain_name_configurations();
+        let endpoints: Vec<&str> = configurations
+            .iter()
+            .filter_map(|c| c.api_gateway_domain_name())
+            .collect();
+        let types: Vec<&str> = configurations
+            .iter()
+            .filter_map(|c| c.endpoint_type().map(|t| t.as_str()))
+            .collect();
+        out.push(json!({
+            "name": domain.domain_name().unwrap_or_default(),
+            "endpoints": endpoints,
+            "endpoint_types": types,
+            "api_ids": api_ids,
+        }));
+    }
+    match page_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The ids of the APIs mapped to a custom domain, every page of GetApiMappings.
+async fn mapped_api_ids(
+    client: &aws_sdk_apigatewayv2::Client,
+    domain: &str,
+) -> Result<Vec<String>, FetchError> {
+    let mut api_ids = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mappings = client
+            .get_api_mappings()
+            .domain_name(domain)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| FetchError::from_sdk("GetApiMappings", "apigateway:GET", e))?;
+        api_ids.extend(
+            mappings
+                .items()
+                .iter()
+                .filter_map(|m| m.api_id().map(str::to_string)),
+        );
+        match next_page("GetApiMappings", token.as_deref(), mappings.next_token())? {
             Some(next) => token = Some(next),
             None => break,
         }
     }
-    Ok(out)
+    Ok(api_ids)
 }
 
 /// Custom domains of both API Gateway flavours, each with the names and protocols (REST, HTTP,

@@ -7,6 +7,7 @@
 //! with its last subscriber, so every notification listed alerts someone.
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::{Value as Json, json};
 
 use super::FetchError;
@@ -48,7 +49,8 @@ pub const BUDGET_FIELDS: &[Field] = &[
     ),
 ];
 
-/// Every budget of the account, with its notifications.
+/// Every budget of the account, with its notifications (asked for every budget at once, read back
+/// in the budgets' order; budgets of pages after a failed page are not asked about).
 pub async fn budgets(global: &SdkConfig, account_id: &str) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_budgets::Client::new(global);
     let pages = client
@@ -58,29 +60,49 @@ pub async fn budgets(global: &SdkConfig, account_id: &str) -> Result<Vec<Json>, 
         .send()
         .collect::<Vec<_>>()
         .await;
-    let mut out = Vec::new();
+    let mut budgets = Vec::new();
+    let mut page_error = None;
     for page in pages {
-        let page =
-            page.map_err(|e| FetchError::from_sdk("DescribeBudgets", "budgets:ViewBudget", e))?;
-        for b in page.budgets() {
-            let notifications = notifications(&client, account_id, b.budget_name()).await?;
-            let amount = |s: Option<&aws_sdk_budgets::types::Spend>| {
-                s.and_then(|s| s.amount().parse::<f64>().ok())
-            };
-            let spend = b.calculated_spend();
-            out.push(json!({
-                "budget_name": b.budget_name(),
-                "budget_type": b.budget_type().as_str(),
-                "time_unit": b.time_unit().as_str(),
-                "limit_amount": amount(b.budget_limit()),
-                "limit_unit": b.budget_limit().map(|s| s.unit()),
-                "actual_spend": amount(spend.and_then(|s| s.actual_spend())),
-                "forecasted_spend": amount(spend.and_then(|s| s.forecasted_spend())),
-                "notifications": notifications,
-            }));
+        match page {
+            Ok(page) => budgets.extend(page.budgets().iter().cloned()),
+            Err(e) => {
+                page_error = Some(FetchError::from_sdk(
+                    "DescribeBudgets",
+                    "budgets:ViewBudget",
+                    e,
+                ));
+                break;
+            }
         }
     }
-    Ok(out)
+    let all_notifications = join_all(
+        budgets
+            .iter()
+            .map(|b| Box::pin(notifications(&client, account_id, b.budget_name()))),
+    )
+    .await;
+    let mut out = Vec::new();
+    for (b, notifications) in budgets.iter().zip(all_notifications) {
+        let notifications = notifications?;
+        let amount = |s: Option<&aws_sdk_budgets::types::Spend>| {
+            s.and_then(|s| s.amount().parse::<f64>().ok())
+        };
+        let spend = b.calculated_spend();
+        out.push(json!({
+            "budget_name": b.budget_name(),
+            "budget_type": b.budget_type().as_str(),
+            "time_unit": b.time_unit().as_str(),
+            "limit_amount": amount(b.budget_limit()),
+            "limit_unit": b.budget_limit().map(|s| s.unit()),
+            "actual_spend": amount(spend.and_then(|s| s.actual_spend())),
+            "forecasted_spend": amount(spend.and_then(|s| s.forecasted_spend())),
+            "notifications": notifications,
+        }));
+    }
+    match page_error {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 async fn notifications(

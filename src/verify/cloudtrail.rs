@@ -6,6 +6,7 @@
 //! from another home region by ARN, which is how CloudTrail wants each (moto accepts only names).
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::{Value as Json, json};
 
 use super::FetchError;
@@ -57,7 +58,8 @@ pub const TRAIL_FIELDS: &[Field] = &[
     ),
 ];
 
-/// Every trail the region reports, with its logging status.
+/// Every trail the region reports, with its logging status (GetTrailStatus for every trail at
+/// once, read back in the trails' order).
 pub async fn trails(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_cloudtrail::Client::new(config);
     let region = config.region().map(|r| r.as_ref().to_string());
@@ -66,17 +68,26 @@ pub async fn trails(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
         .send()
         .await
         .map_err(|e| FetchError::from_sdk("DescribeTrails", "cloudtrail:DescribeTrails", e))?;
+    // A trail of this region is named by its name, another region's by its ARN; a trail
+    // without either is left out.
+    let trails: Vec<_> = answer
+        .trail_list()
+        .iter()
+        .filter_map(|t| {
+            let here = t.home_region().map(str::to_string) == region;
+            let id = if here { t.name() } else { t.trail_arn() };
+            Some((t, id?))
+        })
+        .collect();
+    let statuses = join_all(
+        trails
+            .iter()
+            .map(|(_, id)| Box::pin(client.get_trail_status().name(*id).send())),
+    )
+    .await;
     let mut out = Vec::new();
-    for t in answer.trail_list() {
-        let here = t.home_region().map(str::to_string) == region;
-        let Some(id) = (if here { t.name() } else { t.trail_arn() }) else {
-            continue;
-        };
-        let status = client
-            .get_trail_status()
-            .name(id)
-            .send()
-            .await
+    for ((t, _), status) in trails.into_iter().zip(statuses) {
+        let status = status
             .map_err(|e| FetchError::from_sdk("GetTrailStatus", "cloudtrail:GetTrailStatus", e))?;
         out.push(json!({
             "name": t.name(),

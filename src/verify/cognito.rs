@@ -153,17 +153,28 @@ pub async fn user_pools(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     Ok(out)
 }
 
-/// One pool in full: its settings and its pool-wide risk configuration.
+/// One pool in full: its settings and its pool-wide risk configuration, asked for at the same
+/// time; a failed DescribeUserPool is the error returned when both fail.
 // TODO: app-client risk configurations override the pool's and are not read: it would take
 // ListUserPoolClients and DescribeRiskConfiguration per client.
 pub async fn user_pool(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_cognitoidentityprovider::Client::new(config);
     let id = summary["id"].as_str().map(str::to_string);
-    let described = client
-        .describe_user_pool()
-        .set_user_pool_id(id.clone())
-        .send()
-        .await
+    let (described, risk) = tokio::join!(
+        Box::pin(
+            client
+                .describe_user_pool()
+                .set_user_pool_id(id.clone())
+                .send()
+        ),
+        Box::pin(
+            client
+                .describe_risk_configuration()
+                .set_user_pool_id(id)
+                .send()
+        ),
+    );
+    let described = described
         .map_err(|e| FetchError::from_sdk("DescribeUserPool", "cognito-idp:DescribeUserPool", e))?;
     let Some(pool) = described.user_pool() else {
         return Err(FetchError::new(
@@ -171,18 +182,13 @@ pub async fn user_pool(config: &SdkConfig, summary: &Json) -> Result<Vec<Json>, 
             format!("no user pool in the answer for {}", summary["id"]),
         ));
     };
-    let risk = client
-        .describe_risk_configuration()
-        .set_user_pool_id(id)
-        .send()
-        .await
-        .map_err(|e| {
-            FetchError::from_sdk(
-                "DescribeRiskConfiguration",
-                "cognito-idp:DescribeRiskConfiguration",
-                e,
-            )
-        })?;
+    let risk = risk.map_err(|e| {
+        FetchError::from_sdk(
+            "DescribeRiskConfiguration",
+            "cognito-idp:DescribeRiskConfiguration",
+            e,
+        )
+    })?;
     let risk = risk.risk_configuration();
     let takeover = risk
         .and_then(|r| r.account_takeover_risk_configuration())

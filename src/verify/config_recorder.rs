@@ -40,31 +40,28 @@ pub const RECORDER_FIELDS: &[Field] = &[
     field("last_error_code", Text, "the last error, if any"),
 ];
 
-/// Every configuration recorder of the region, with its status.
+/// Every configuration recorder of the region, with its status: both asked for at the same time,
+/// a failed DescribeConfigurationRecorders being the error returned when both fail.
 pub async fn recorders(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_config::Client::new(config);
-    let recorders = client
-        .describe_configuration_recorders()
-        .send()
-        .await
-        .map_err(|e| {
-            FetchError::from_sdk(
-                "DescribeConfigurationRecorders",
-                "config:DescribeConfigurationRecorders",
-                e,
-            )
-        })?;
-    let statuses = client
-        .describe_configuration_recorder_status()
-        .send()
-        .await
-        .map_err(|e| {
-            FetchError::from_sdk(
-                "DescribeConfigurationRecorderStatus",
-                "config:DescribeConfigurationRecorderStatus",
-                e,
-            )
-        })?;
+    let (recorders, statuses) = tokio::join!(
+        Box::pin(client.describe_configuration_recorders().send()),
+        Box::pin(client.describe_configuration_recorder_status().send()),
+    );
+    let recorders = recorders.map_err(|e| {
+        FetchError::from_sdk(
+            "DescribeConfigurationRecorders",
+            "config:DescribeConfigurationRecorders",
+            e,
+        )
+    })?;
+    let statuses = statuses.map_err(|e| {
+        FetchError::from_sdk(
+            "DescribeConfigurationRecorderStatus",
+            "config:DescribeConfigurationRecorderStatus",
+            e,
+        )
+    })?;
     let mut out = Vec::new();
     for r in recorders.configuration_recorders() {
         let status = statuses

@@ -7,6 +7,7 @@
 //! (`AccountAccessKeysPresent`); it says nothing of IAM users' MFA.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use aws_config::SdkConfig;
 use aws_sdk_iam::types::SummaryKeyType;
@@ -66,15 +67,17 @@ pub async fn account_id(config: &SdkConfig) -> Result<Vec<Json>, FetchError> {
     }
 }
 
-/// The account's IAM summary, as one resource; `global` is the us-east-1 configuration.
+/// The account's IAM summary, as one resource; `global` is the us-east-1 configuration. The
+/// account id is awaited at the same time as GetAccountSummary, and its error comes first.
 pub async fn account_summary(
     global: &SdkConfig,
-    account_id: &str,
+    account_id: impl Future<Output = Result<String, FetchError>>,
 ) -> Result<Vec<Json>, FetchError> {
-    let answer = aws_sdk_iam::Client::new(global)
-        .get_account_summary()
-        .send()
-        .await
+    let client = aws_sdk_iam::Client::new(global);
+    let (account_id, answer) =
+        tokio::join!(account_id, Box::pin(client.get_account_summary().send()),);
+    let account_id = account_id?;
+    let answer = answer
         .map_err(|e| FetchError::from_sdk("GetAccountSummary", "iam:GetAccountSummary", e))?;
     let Some(summary) = answer.summary_map() else {
         return Err(FetchError::new(
@@ -82,7 +85,7 @@ pub async fn account_summary(
             "the answer has no SummaryMap",
         ));
     };
-    Ok(vec![summary_view(account_id, summary)])
+    Ok(vec![summary_view(&account_id, summary)])
 }
 
 /// The fields of an account summary; moto always reports AccountMFAEnabled 0, so the enabled

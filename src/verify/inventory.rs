@@ -6,6 +6,12 @@
 //! target instead of listing resources are cached by their target. Kinds whose listing holds
 //! summaries (web ACLs, user pools, REST APIs, buckets, ...) complete only the summaries a check
 //! can select, each once.
+//!
+//! Calls that do not need each other's answers are made at the same time, so a run takes about
+//! as many round trips as its longest chain of dependent calls. Such groups are joined, never
+//! try-joined: every member runs to its end (a shared listing's fetch is never dropped half-way,
+//! which would make the next reader start it again), and the results are read in the order the
+//! calls were once awaited in, so the output and the error returned are those of one-by-one calls.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,6 +19,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use futures_util::future::join_all;
 use serde_json::Value as Json;
 use tokio::sync::OnceCell;
 
@@ -216,8 +223,11 @@ impl Inventory {
             Kind::DbParameterGroup => return self.parameter_groups(check).await,
             // Which instances use a group costs a DescribeDBInstances: only when asked.
             Kind::SecurityGroup if reads(check, "db_instances") => {
-                let groups = self.listing(Listing::SecurityGroups).await?;
-                let instances = self.listing(Listing::RdsInstances).await?;
+                let (groups, instances) = tokio::join!(
+                    Box::pin(self.listing(Listing::SecurityGroups)),
+                    Box::pin(self.listing(Listing::RdsInstances)),
+                );
+                let (groups, instances) = (groups?, instances?);
                 return Ok(Arc::new(vpc::with_db_instances(
                     groups.to_vec(),
                     &instances,
@@ -233,14 +243,19 @@ impl Inventory {
             .filter(|(field, _)| field == "dashboard_name")
             .cloned()
             .collect();
+        let bodies = join_all(entries.iter().filter(|e| super::selects(&by_name, e)).map(
+            |entry| {
+                let name = entry["dashboard_name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                Box::pin(self.listing(Listing::Dashboard(name)))
+            },
+        ))
+        .await;
         let mut out = Vec::new();
-        for entry in entries.iter().filter(|e| super::selects(&by_name, e)) {
-            let name = entry["dashboard_name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let body = self.listing(Listing::Dashboard(name)).await?;
-            out.extend(body.iter().cloned());
+        for body in bodies {
+            out.extend(body?.iter().cloned());
         }
         Ok(Arc::new(out))
     }
@@ -255,13 +270,21 @@ impl Inventory {
             .filter(|(field, _)| field == "db_parameter_group_name" || field == "db_instances")
             .cloned()
             .collect();
-        let mut out = Vec::new();
-        for group in groups.iter().filter(|g| super::selects(&by_group, g)) {
+        let selected: Vec<&Json> = groups
+            .iter()
+            .filter(|g| super::selects(&by_group, g))
+            .collect();
+        let parameters = join_all(selected.iter().map(|group| {
             let name = group["db_parameter_group_name"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
-            for mut found in self.listing(Listing::DbParameters(name)).await?.to_vec() {
+            Box::pin(self.listing(Listing::DbParameters(name)))
+        }))
+        .await;
+        let mut out = Vec::new();
+        for (group, parameters) in selected.into_iter().zip(parameters) {
+            for mut found in parameters?.to_vec() {
                 found["db_instances"] = group["db_instances"].clone();
                 out.push(found);
             }
@@ -272,7 +295,24 @@ impl Inventory {
     /// The resources of a kind whose listing holds summaries: the summaries the check's selector
     /// can pick (judged on the fields they carry) are completed; a summary completed into one
     /// resource that cannot be picked stays as it is, so that it still counts as listed.
+    ///
+    /// The listings every completion of the kind reads besides its own calls (see
+    /// [`read_by_details`]) do not depend on the summaries: they are started with the summary
+    /// listing rather than one round trip after it. Their answers are only cached here; a
+    /// completion that reads a failed one returns its error, as before.
     async fn completed(&self, check: &Check, summaries: Summaries) -> Fetched {
+        let side = join_all(
+            read_by_details(check.kind)
+                .into_iter()
+                .map(|listing| Box::pin(self.listing(listing))),
+        );
+        let (completed, _) =
+            tokio::join!(Box::pin(self.complete(check, summaries)), Box::pin(side));
+        completed
+    }
+
+    /// [`Inventory::completed`] without the listings started alongside.
+    async fn complete(&self, check: &Check, summaries: Summaries) -> Fetched {
         let listed = self.listing(check.kind.listing()).await?;
         let on_summary: Vec<(String, Matcher)> = check
             .selector
@@ -292,12 +332,29 @@ impl Inventory {
                 Some((summary_field.to_string(), matcher.clone()))
             })
             .collect();
+        let selected: Vec<bool> = listed
+            .iter()
+            .map(|summary| super::selects(&on_summary, summary))
+            .collect();
+        // The selected summaries are completed at the same time; the results are read back in
+        // the listing's order, so the output and the first error are those of one-by-one calls.
+        let wholes = join_all(
+            listed
+                .iter()
+                .zip(&selected)
+                .filter(|(_, selected)| **selected)
+                .map(|(summary, _)| {
+                    Box::pin(self.listing(Listing::Detail(check.kind, summary.to_string())))
+                }),
+        )
+        .await;
+        let mut wholes = wholes.into_iter();
         let mut out = Vec::new();
-        for summary in listed.iter() {
-            if super::selects(&on_summary, summary) {
-                let whole = self
-                    .listing(Listing::Detail(check.kind, summary.to_string()))
-                    .await?;
+        for (summary, selected) in listed.iter().zip(selected) {
+            if selected {
+                let whole = wholes
+                    .next()
+                    .expect("one completion per selected summary")?;
                 out.extend(whole.iter().cloned());
             } else if let Summaries::Completed(_) = summaries {
                 out.push(summary.clone());
@@ -352,8 +409,8 @@ impl Inventory {
             Listing::Stacks => cloudformation::stacks(config).await,
             Listing::SnsSubscriptions => sns::subscriptions(config).await,
             Listing::SnsTopics => {
-                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions)).await?;
-                sns::topics(config, &subscriptions).await
+                let subscriptions = Box::pin(self.listing(Listing::SnsSubscriptions));
+                Box::pin(sns::topics(config, subscriptions)).await
             }
             Listing::Secrets => secrets::secrets(config).await,
             Listing::Trails => cloudtrail::trails(config).await,
@@ -366,35 +423,37 @@ impl Inventory {
                 budgets::budgets(&aws::global(config), &account).await
             }
             Listing::IamAccountSummary => {
-                let account = self.account_id().await?;
-                iam::account_summary(&aws::global(config), &account).await
+                let account = Box::pin(self.account_id());
+                Box::pin(iam::account_summary(&aws::global(config), account)).await
             }
             Listing::Vpcs => vpc::vpcs(config).await,
+            // The EC2 listings need the VPCs (and subnets) only to name them in their answers:
+            // each takes the listings it reads as futures and awaits them with its own calls.
             Listing::Subnets => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::subnets(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::subnets(config, vpcs)).await
             }
             Listing::SecurityGroups => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::security_groups(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::security_groups(config, vpcs)).await
             }
             Listing::NatGateways => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
-                vpc::nat_gateways(config, &vpcs, &subnets).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                let subnets = Box::pin(self.listing(Listing::Subnets));
+                Box::pin(vpc::nat_gateways(config, vpcs, subnets)).await
             }
             Listing::VpcEndpoints => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::vpc_endpoints(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::vpc_endpoints(config, vpcs)).await
             }
             Listing::FlowLogs => {
-                let vpcs = Box::pin(self.listing(Listing::Vpcs)).await?;
-                vpc::flow_logs(config, &vpcs).await
+                let vpcs = Box::pin(self.listing(Listing::Vpcs));
+                Box::pin(vpc::flow_logs(config, vpcs)).await
             }
             Listing::DbSubnetGroups => {
-                let subnets = Box::pin(self.listing(Listing::Subnets)).await?;
-                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
-                rds_security::subnet_groups(config, &subnets, &instances).await
+                let subnets = Box::pin(self.listing(Listing::Subnets));
+                let instances = Box::pin(self.listing(Listing::RdsInstances));
+                Box::pin(rds_security::subnet_groups(config, subnets, instances)).await
             }
             Listing::DbParameterGroups => {
                 let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
@@ -407,13 +466,21 @@ impl Inventory {
             // The listings below box their calls' futures: held inline, the SDK futures of all
             // these arms made this one large enough to overflow a worker's stack in debug builds.
             Listing::WebAcls => {
-                let acls = Box::pin(waf::web_acls(&aws::global(config))).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let global = aws::global(config);
+                let (acls, distributions) = tokio::join!(
+                    Box::pin(waf::web_acls(&global)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                );
+                let (acls, distributions) = (acls?, distributions?);
                 Ok(waf::with_distributions(acls, &distributions))
             }
             Listing::Certificates => {
-                let certificates = Box::pin(acm::certificates(&aws::global(config))).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
+                let global = aws::global(config);
+                let (certificates, distributions) = tokio::join!(
+                    Box::pin(acm::certificates(&global)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                );
+                let (certificates, distributions) = (certificates?, distributions?);
                 Ok(acm::with_distributions(certificates, &distributions))
             }
             Listing::HostedZones => Box::pin(route53::hosted_zones(&aws::global(config))).await,
@@ -424,10 +491,13 @@ impl Inventory {
             Listing::RestDomains => Box::pin(apigateway::domain_names(config)).await,
             Listing::V2Domains => Box::pin(apigatewayv2::domain_names(config)).await,
             Listing::ApiDomains => {
-                let rest = Box::pin(self.listing(Listing::RestDomains)).await?;
-                let v2 = Box::pin(self.listing(Listing::V2Domains)).await?;
-                let rest_apis = Box::pin(self.listing(Listing::RestApis)).await?;
-                let v2_apis = Box::pin(self.listing(Listing::V2Apis)).await?;
+                let (rest, v2, rest_apis, v2_apis) = tokio::join!(
+                    Box::pin(self.listing(Listing::RestDomains)),
+                    Box::pin(self.listing(Listing::V2Domains)),
+                    Box::pin(self.listing(Listing::RestApis)),
+                    Box::pin(self.listing(Listing::V2Apis)),
+                );
+                let (rest, v2, rest_apis, v2_apis) = (rest?, v2?, rest_apis?, v2_apis?);
                 Ok(apigatewayv2::domains_with_apis(
                     &rest, &v2, &rest_apis, &v2_apis,
                 ))
@@ -435,9 +505,12 @@ impl Inventory {
             Listing::LambdaFunctions => Box::pin(lambda::functions(config)).await,
             Listing::Buckets => Box::pin(s3::buckets(config)).await,
             Listing::DataStores => {
-                let instances = Box::pin(self.listing(Listing::RdsInstances)).await?;
-                let clusters = Box::pin(self.listing(Listing::RdsClusters)).await?;
-                let buckets = Box::pin(self.listing(Listing::Buckets)).await?;
+                let (instances, clusters, buckets) = tokio::join!(
+                    Box::pin(self.listing(Listing::RdsInstances)),
+                    Box::pin(self.listing(Listing::RdsClusters)),
+                    Box::pin(self.listing(Listing::Buckets)),
+                );
+                let (instances, clusters, buckets) = (instances?, clusters?, buckets?);
                 Ok(storage::stores(&instances, &clusters, &buckets))
             }
             Listing::Detail(kind, summary) => {
@@ -458,21 +531,28 @@ impl Inventory {
             Kind::WafWebAcl => Box::pin(waf::web_acl(&aws::global(config), summary)).await,
             Kind::AcmCertificate => Box::pin(acm::certificate(&aws::global(config), summary)).await,
             Kind::Route53Record => {
-                let records = Box::pin(route53::records(&aws::global(config), summary)).await?;
-                let distributions = Box::pin(self.listing(Listing::Distributions)).await?;
-                let api_domains = Box::pin(self.listing(Listing::ApiDomains)).await?;
+                let global = aws::global(config);
+                let (records, distributions, api_domains) = tokio::join!(
+                    Box::pin(route53::records(&global, summary)),
+                    Box::pin(self.listing(Listing::Distributions)),
+                    Box::pin(self.listing(Listing::ApiDomains)),
+                );
+                let (records, distributions, api_domains) =
+                    (records?, distributions?, api_domains?);
                 Ok(route53::with_targets(records, &distributions, &api_domains))
             }
             Kind::CognitoUserPool => Box::pin(cognito::user_pool(config, summary)).await,
             Kind::ApiGatewayRestApi => Box::pin(apigateway::rest_api(config, summary)).await,
             Kind::ApiGatewayRestStage => {
-                let stages = Box::pin(apigateway::rest_stages(config, summary)).await?;
-                let api = Box::pin(self.listing(Listing::Detail(
-                    Kind::ApiGatewayRestApi,
-                    summary.to_string(),
-                )))
-                .await?;
-                let plans = Box::pin(self.listing(Listing::UsagePlans)).await?;
+                let (stages, api, plans) = tokio::join!(
+                    Box::pin(apigateway::rest_stages(config, summary)),
+                    Box::pin(self.listing(Listing::Detail(
+                        Kind::ApiGatewayRestApi,
+                        summary.to_string(),
+                    ))),
+                    Box::pin(self.listing(Listing::UsagePlans)),
+                );
+                let (stages, api, plans) = (stages?, api?, plans?);
                 let api = api.first().cloned().unwrap_or(Json::Null);
                 Ok(apigateway::stage_views(stages, &api, &plans))
             }
@@ -499,6 +579,16 @@ impl Inventory {
                 "this kind's listing holds whole resources; there is nothing to complete",
             )),
         }
+    }
+}
+
+/// The listings that [`Inventory::detail`] reads for every summary of `kind`, whichever it is
+/// (the kind's `AWS_CALLS` row names their calls without a condition).
+fn read_by_details(kind: Kind) -> Vec<Listing> {
+    match kind {
+        Kind::Route53Record => vec![Listing::Distributions, Listing::ApiDomains],
+        Kind::ApiGatewayRestStage => vec![Listing::UsagePlans],
+        _ => Vec::new(),
     }
 }
 

@@ -11,10 +11,13 @@
 //! `rds.force_ssl` to 1 as an engine default, which a `user`-only listing would miss.
 //! `user_parameters` is the same list filtered on Source client-side (moto ignores the filter).
 
+use std::future::Future;
+
 use aws_config::SdkConfig;
 use serde_json::{Map, Value as Json, json};
 
 use super::FetchError;
+use super::inventory::Fetched;
 use super::vpc::SUBNET_FIELDS;
 use crate::checklist::expect::FieldType::{Bool, Number, Objects, Text, TextList, TextMap};
 use crate::checklist::expect::{Field, field};
@@ -108,18 +111,27 @@ fn users_of(instances: &[Json], field: &str, name: &str) -> Vec<Json> {
         .collect()
 }
 
-/// Every DB subnet group of the region, with its subnets' routing.
+/// Every DB subnet group of the region, with its subnets' routing. `subnets`, `instances` (the
+/// listings) and DescribeDBSubnetGroups are awaited at the same time; their errors are returned
+/// in that order.
 pub async fn subnet_groups(
     config: &SdkConfig,
-    subnets: &[Json],
-    instances: &[Json],
+    subnets: impl Future<Output = Fetched>,
+    instances: impl Future<Output = Fetched>,
 ) -> Result<Vec<Json>, FetchError> {
-    let pages = aws_sdk_rds::Client::new(config)
-        .describe_db_subnet_groups()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let client = aws_sdk_rds::Client::new(config);
+    let (subnets, instances, pages) = tokio::join!(
+        subnets,
+        instances,
+        Box::pin(
+            client
+                .describe_db_subnet_groups()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let (subnets, instances) = (subnets?, instances?);
     let mut out = Vec::new();
     for page in pages {
         let page = page.map_err(|e| {
@@ -150,7 +162,7 @@ pub async fn subnet_groups(
                 "status": g.subnet_group_status(),
                 "subnet_ids": ids,
                 "subnets": views,
-                "db_instances": users_of(instances, "db_subnet_group", name),
+                "db_instances": users_of(&instances, "db_subnet_group", name),
             }));
         }
     }

@@ -10,11 +10,14 @@
 //! endpoint is shown as its scheme and host with a fingerprint of the whole URL, and a phone
 //! number by its last four digits; `endpoint_host` is there for checks on where it points.
 
+use std::future::Future;
+
 use aws_config::SdkConfig;
 use serde_json::{Value as Json, json};
 use sha2::{Digest, Sha256};
 
 use super::FetchError;
+use super::inventory::Fetched;
 use crate::checklist::expect::FieldType::{Bool, Number, Objects, Text};
 use crate::checklist::expect::{Field, field};
 
@@ -68,17 +71,26 @@ pub const TOPIC_FIELDS: &[Field] = &[
     ),
 ];
 
-/// Every topic of the region, with its subscriptions from [`subscriptions`].
+/// Every topic of the region, with its subscriptions from [`subscriptions`]: that listing is
+/// awaited at the same time as ListTopics, and its error comes first.
 // TODO: no GetTopicAttributes per topic, so no encryption (KmsMasterKeyId) or delivery-policy
 // fields; no checklist item asks for them, and they would cost one call per topic.
-pub async fn topics(config: &SdkConfig, subscriptions: &[Json]) -> Result<Vec<Json>, FetchError> {
+pub async fn topics(
+    config: &SdkConfig,
+    subscriptions: impl Future<Output = Fetched>,
+) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_sns::Client::new(config);
-    let pages = client
-        .list_topics()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let (subscriptions, pages) = tokio::join!(
+        subscriptions,
+        Box::pin(
+            client
+                .list_topics()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let subscriptions = subscriptions?;
     let mut out = Vec::new();
     for page in pages {
         let page = page.map_err(|e| FetchError::from_sdk("ListTopics", "sns:ListTopics", e))?;
@@ -86,7 +98,7 @@ pub async fn topics(config: &SdkConfig, subscriptions: &[Json]) -> Result<Vec<Js
             let Some(arn) = topic.topic_arn() else {
                 continue;
             };
-            out.push(topic_view(arn, subscriptions));
+            out.push(topic_view(arn, &subscriptions));
         }
     }
     Ok(out)

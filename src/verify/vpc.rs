@@ -16,12 +16,14 @@
 //! egress-only internet gateway go out but not in, so they keep a subnet private.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::types::{IpPermission, RouteState, Tag};
 use serde_json::{Map, Value as Json, json};
 
 use super::FetchError;
+use super::inventory::Fetched;
 use crate::checklist::expect::FieldType::{Bool, Number, Objects, Text, TextList, TextMap};
 use crate::checklist::expect::{Field, field};
 
@@ -312,19 +314,29 @@ async fn route_tables(client: &aws_sdk_ec2::Client) -> Result<Vec<Routing>, Fetc
     Ok(out)
 }
 
-/// Every subnet of the region, with the routing that decides whether it is private.
+/// Every subnet of the region, with the routing that decides whether it is private. `vpcs` (the
+/// VPC listing), DescribeRouteTables and DescribeSubnets are awaited at the same time; their
+/// errors are returned in that order.
 // TODO: `private` reads routes and public IPv4 on launch only; network ACLs and IPv6 addresses
 // assigned on creation are not weighed, since no checklist item needs them yet.
-pub async fn subnets(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json>, FetchError> {
+pub async fn subnets(
+    config: &SdkConfig,
+    vpcs: impl Future<Output = Fetched>,
+) -> Result<Vec<Json>, FetchError> {
     let client = aws_sdk_ec2::Client::new(config);
-    let tables = route_tables(&client).await?;
-    let names = vpc_names(vpcs);
-    let pages = client
-        .describe_subnets()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+    let (vpcs, tables, pages) = tokio::join!(
+        vpcs,
+        Box::pin(route_tables(&client)),
+        Box::pin(
+            client
+                .describe_subnets()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let (vpcs, tables) = (vpcs?, tables?);
+    let names = vpc_names(&vpcs);
     let mut out = Vec::new();
     for page in pages {
         let page =
@@ -357,14 +369,24 @@ pub async fn subnets(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json>, Fet
     Ok(out)
 }
 
-/// Every security group of the region, with its rules flattened one per source.
-pub async fn security_groups(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json>, FetchError> {
-    let pages = aws_sdk_ec2::Client::new(config)
-        .describe_security_groups()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
+/// Every security group of the region, with its rules flattened one per source; `vpcs` is awaited
+/// at the same time as DescribeSecurityGroups, and its error comes first.
+pub async fn security_groups(
+    config: &SdkConfig,
+    vpcs: impl Future<Output = Fetched>,
+) -> Result<Vec<Json>, FetchError> {
+    let client = aws_sdk_ec2::Client::new(config);
+    let (vpcs, pages) = tokio::join!(
+        vpcs,
+        Box::pin(
+            client
+                .describe_security_groups()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let vpcs = vpcs?;
     let mut groups = Vec::new();
     for page in pages {
         let page = page.map_err(|e| {
@@ -372,7 +394,7 @@ pub async fn security_groups(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Js
         })?;
         groups.extend(page.security_groups().iter().cloned());
     }
-    let names = vpc_names(vpcs);
+    let names = vpc_names(&vpcs);
     let group_names: HashMap<&str, &str> = groups
         .iter()
         .filter_map(|g| Some((g.group_id()?, g.group_name()?)))
@@ -442,18 +464,27 @@ fn rules(permissions: &[IpPermission], group_names: &HashMap<&str, &str>) -> Vec
 }
 
 /// Every NAT gateway of the region, with the subnets that route the internet through it.
+/// `vpcs`, `subnets` and DescribeNatGateways are awaited at the same time; their errors are
+/// returned in that order.
 pub async fn nat_gateways(
     config: &SdkConfig,
-    vpcs: &[Json],
-    subnets: &[Json],
+    vpcs: impl Future<Output = Fetched>,
+    subnets: impl Future<Output = Fetched>,
 ) -> Result<Vec<Json>, FetchError> {
-    let pages = aws_sdk_ec2::Client::new(config)
-        .describe_nat_gateways()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    let names = vpc_names(vpcs);
+    let client = aws_sdk_ec2::Client::new(config);
+    let (vpcs, subnets, pages) = tokio::join!(
+        vpcs,
+        subnets,
+        Box::pin(
+            client
+                .describe_nat_gateways()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let (vpcs, subnets) = (vpcs?, subnets?);
+    let names = vpc_names(&vpcs);
     let mut out = Vec::new();
     for page in pages {
         let page = page.map_err(|e| {
@@ -489,15 +520,24 @@ pub async fn nat_gateways(
     Ok(out)
 }
 
-/// Every VPC endpoint of the region.
-pub async fn vpc_endpoints(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json>, FetchError> {
-    let pages = aws_sdk_ec2::Client::new(config)
-        .describe_vpc_endpoints()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    let names = vpc_names(vpcs);
+/// Every VPC endpoint of the region; `vpcs` is awaited at the same time as the call, and its error comes first.
+pub async fn vpc_endpoints(
+    config: &SdkConfig,
+    vpcs: impl Future<Output = Fetched>,
+) -> Result<Vec<Json>, FetchError> {
+    let client = aws_sdk_ec2::Client::new(config);
+    let (vpcs, pages) = tokio::join!(
+        vpcs,
+        Box::pin(
+            client
+                .describe_vpc_endpoints()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let vpcs = vpcs?;
+    let names = vpc_names(&vpcs);
     let mut out = Vec::new();
     for page in pages {
         let page = page.map_err(|e| {
@@ -526,15 +566,24 @@ pub async fn vpc_endpoints(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json
     Ok(out)
 }
 
-/// Every flow log of the region.
-pub async fn flow_logs(config: &SdkConfig, vpcs: &[Json]) -> Result<Vec<Json>, FetchError> {
-    let pages = aws_sdk_ec2::Client::new(config)
-        .describe_flow_logs()
-        .into_paginator()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    let names = vpc_names(vpcs);
+/// Every flow log of the region; `vpcs` is awaited at the same time as the call, and its error comes first.
+pub async fn flow_logs(
+    config: &SdkConfig,
+    vpcs: impl Future<Output = Fetched>,
+) -> Result<Vec<Json>, FetchError> {
+    let client = aws_sdk_ec2::Client::new(config);
+    let (vpcs, pages) = tokio::join!(
+        vpcs,
+        Box::pin(
+            client
+                .describe_flow_logs()
+                .into_paginator()
+                .send()
+                .collect::<Vec<_>>()
+        ),
+    );
+    let vpcs = vpcs?;
+    let names = vpc_names(&vpcs);
     let mut out = Vec::new();
     for page in pages {
         let page =
