@@ -438,6 +438,18 @@ impl StateFile {
     fn read_both(&self) -> anyhow::Result<(State, history::Read)> {
         let snapshot = self.read_snapshot()?;
         let read = history::read(&self.history_path())?;
+        // Each entry is in the history before the state counts it, so a state that counts more
+        // entries than the history holds means recorded entries were lost from the history
+        // afterwards (a damaged or truncated file): nothing is read or recorded over that.
+        if snapshot.history.entries > read.entries.len() as u64 {
+            bail!(
+                "state file {} counts {} recorded entries but its history {} holds {}: entries                  were lost from the history after they were recorded; nothing was read or                  recorded. Run `barkcheck verify`, and restore the history from a backup",
+                self.path.display(),
+                snapshot.history.entries,
+                self.history_path().display(),
+                read.entries.len()
+            );
+        }
         if read.entries.is_empty() || history::check_chain(&read.entries).is_some() {
             // Nothing to replay, or a broken chain that `record` refuses and `verify` reports.
             return Ok((snapshot, read));

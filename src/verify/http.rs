@@ -520,6 +520,9 @@ pub fn latency_target(target: &Json) -> Parsed<LatencyTarget> {
     })
 }
 
+/// How many requests without any answer end a latency sample early.
+const UNANSWERED_BEFORE_GIVING_UP: u64 = 3;
+
 /// Times `requests` GETs one after the other. A timed-out request counts as `timeout_ms` (a
 /// lower bound of its time); one that got no answer at all is left out of the percentiles. When
 /// no request was answered, nothing was measured: an ERROR.
@@ -530,7 +533,12 @@ pub async fn probe_latency(network: &Network, target: &Json) -> Result<Vec<Json>
     let (mut answered, mut errors, mut timeouts) = (0u64, 0u64, 0u64);
     let mut first_error: Option<String> = None;
 
-    for _ in 0..target.requests {
+    for sent in 0..target.requests {
+        // An endpoint that answered none of the first few requests is down: sending the rest
+        // would only multiply the wait by the number of requests.
+        if answered == 0 && sent >= UNANSWERED_BEFORE_GIVING_UP {
+            break;
+        }
         let mut request = network.http().get(target.url.clone());
         for (name, value) in &target.headers {
             request = request.header(name.as_str(), value.as_str());
@@ -551,11 +559,12 @@ pub async fn probe_latency(network: &Network, target: &Json) -> Result<Vec<Json>
                     first_error.get_or_insert_with(|| format!("answered {status}"));
                 }
             }
-            Ok(Err(err)) => {
+            Ok(Err(err)) if !err.is_timeout() => {
                 errors += 1;
                 first_error.get_or_insert_with(|| error_chain(&err));
             }
-            Err(_) => {
+            // The client's own timeout (--probe-timeout) is a timeout too.
+            Ok(Err(_)) | Err(_) => {
                 errors += 1;
                 timeouts += 1;
                 samples.push(millis(target.timeout));
@@ -570,9 +579,14 @@ pub async fn probe_latency(network: &Network, target: &Json) -> Result<Vec<Json>
         return Err(FetchError::new(
             format!("timing GET {shown}"),
             format!(
-                "none of {} requests was answered ({} timed out): {}",
-                target.requests,
+                "none of {} requests was answered ({} timed out){}: {}",
+                errors,
                 timeouts,
+                if errors < target.requests {
+                    format!(", so the other {} were not sent", target.requests - errors)
+                } else {
+                    String::new()
+                },
                 first_error.unwrap_or_default()
             ),
         ));

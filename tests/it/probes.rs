@@ -500,7 +500,7 @@ fn latency_probe_sends_a_bounded_number_of_requests_and_judges_their_percentiles
           - id: down
             text: Nothing listens
             verify:
-              http_latency: {{url: 'https://{closed}/', requests: 3, timeout_ms: 1000}}
+              http_latency: {{url: 'https://{closed}/', requests: 20, timeout_ms: 1000}}
               expect:
                 p99_ms: '< 1000'
 ",
@@ -530,6 +530,14 @@ fn latency_probe_sends_a_bounded_number_of_requests_and_judges_their_percentiles
         message(&report, "hanging")
     );
     assert_eq!(outcome(&report, "down"), "ERROR");
+    // A target that answers none of the first three is down: the other 17 are not sent.
+    assert!(
+        message(&report, "down").contains(
+            "none of 3 requests was answered (0 timed out), so the other 17 were not sent"
+        ),
+        "{}",
+        message(&report, "down")
+    );
     assert_eq!(result.code, 3);
     // Bounded: the slowest target is two requests of 1.5 s; generous for a loaded machine.
     assert!(elapsed < Duration::from_secs(60), "{elapsed:?}");

@@ -542,3 +542,40 @@ fn an_invalidated_approval_stays_invalidated_until_the_role_approves_again() {
     );
     assert_eq!(bc(d, &["run", "--phase", "pre-deploy"]).code, 0);
 }
+
+#[test]
+fn a_history_that_lost_recorded_entries_is_refused_and_the_sign_off_is_not_dropped() {
+    let dir = setup();
+    let d = dir.path();
+    assert_eq!(bc(d, &["sign", "plan", "--by", "ana"]).code, 0);
+    assert_eq!(bc(d, &["sign", "brief", "--by", "ben"]).code, 0);
+    // The last line damaged after it was recorded (a crash cannot do this: the state counts an
+    // entry only once it is in the history).
+    let text = std::fs::read_to_string(history(d)).unwrap();
+    std::fs::write(history(d), &text[..text.len() - 30]).unwrap();
+    let state_before = std::fs::read(state(d)).unwrap();
+    let damaged = std::fs::read(history(d)).unwrap();
+
+    for args in [&["status"][..], &["sign", "hour-one", "--by", "cy"][..]] {
+        let refused = bc(d, args);
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stdout);
+        assert!(
+            refused
+                .stderr
+                .contains("counts 2 recorded entries but its history")
+                && refused.stderr.contains("holds 1"),
+            "{}",
+            refused.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read(state(d)).unwrap(),
+        state_before,
+        "the state is untouched"
+    );
+    assert_eq!(
+        std::fs::read(history(d)).unwrap(),
+        damaged,
+        "the history is untouched"
+    );
+}
