@@ -917,7 +917,25 @@ pub fn read_targets(path: &FsPath) -> Result<Vec<Target>, LoadError> {
             let field = field.as_str().unwrap_or_default();
             let here = at.join(field);
             match (field, value) {
-                ("profile" | "region", value) => match scalar_text(value) {
+                ("region", value) => match scalar_text(value) {
+                    // An AWS region's shape, like us-east-1 or ap-southeast-2.
+                    Some(text)
+                        if text.split('-').count() >= 3
+                            && text.split('-').all(|p| !p.is_empty())
+                            && text.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+                            })
+                            && text.ends_with(|c: char| c.is_ascii_digit()) =>
+                    {
+                        target.region = Some(text)
+                    }
+                    _ => problems.push(problem(
+                        &here,
+                        false,
+                        "`region` must be an AWS region, like us-east-1".into(),
+                    )),
+                },
+                ("profile", value) => match scalar_text(value) {
                     Some(text) if !text.trim().is_empty() => {
                         if field == "profile" {
                             target.profile = Some(text)

@@ -29,7 +29,13 @@ pub fn run(global: &Global, args: &ApproveArgs) -> anyhow::Result<u8> {
                 .iter()
                 .filter(|p| args.phase.as_deref().is_none_or(|only| only == p.id))
                 .flat_map(|p| p.approvals().map(|(_, r)| r))
-                .collect();
+                .fold(Vec::new(), |mut seen, role| {
+                    // A role that approves several phases is named once.
+                    if !seen.contains(&role) {
+                        seen.push(role);
+                    }
+                    seen
+                });
             let hint = expect::suggest(role, &roles)
                 .map(|s| format!("; did you mean \"{s}\"?"))
                 .unwrap_or_default();

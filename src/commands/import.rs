@@ -34,8 +34,8 @@ pub fn run(args: &ImportArgs) -> anyhow::Result<u8> {
         .map_err(|e| anyhow::anyhow!("the import of {source} does not load:\n{e}"))?;
 
     match &args.output {
-        Some(path) => std::fs::write(path, &imported.yaml)
-            .with_context(|| format!("cannot write {}", path.display()))?,
+        // As for `run --output`, the file's folder is made when missing.
+        Some(path) => report::write_file(path, &imported.yaml)?,
         None => report::print_text(imported.yaml.trim_end())?,
     }
     let phases: Vec<String> = imported

@@ -9,6 +9,14 @@ use crate::state::history::{self, Action};
 
 pub fn run(global: &Global, args: &LogArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
+    if let Some(id) = args.item.as_deref()
+        && workspace.checklist.item(id).is_none()
+    {
+        return Err(workspace.unknown_item(id));
+    }
+    if args.limit == Some(0) {
+        anyhow::bail!("--limit needs a number of entries greater than 0");
+    }
     let read = workspace.state.history()?;
     let entries: Vec<&history::Entry> = read
         .entries

@@ -13,7 +13,10 @@ use crate::state::history::Action;
 
 pub fn run(global: &Global, args: &OpenArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
-    let lead = named(&args.lead).context("--lead needs a name")?;
+    let lead = args.lead.trim().to_string();
+    if lead.is_empty() {
+        anyhow::bail!("--lead needs a name");
+    }
     let date = match &args.date {
         Some(text) => text
             .trim()

@@ -110,10 +110,10 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         .collect();
     if !partial.is_empty() {
         eprintln!(
-            "barkcheck: judged part of phase {} ({}: {} items shown); this run is not recorded",
+            "barkcheck: judged part of phase {} ({}: {} shown); this run is not recorded",
             phase.id,
             partial.join(" "),
-            report.items.len()
+            crate::state::count(report.items.len(), "item")
         );
         delivered?;
         return Ok(report.readiness().exit_code());

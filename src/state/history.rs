@@ -220,6 +220,28 @@ pub enum Break {
     },
 }
 
+impl std::fmt::Display for Break {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Break::Edited { seq, line } => {
+                write!(
+                    f,
+                    "entry {seq} on line {line} was changed after it was recorded"
+                )
+            }
+            Break::Unlinked {
+                seq,
+                line,
+                expected_seq,
+            } => write!(
+                f,
+                "line {line} holds entry {seq} where entry {expected_seq} should follow: an \
+                 entry was removed, inserted or moved"
+            ),
+        }
+    }
+}
+
 /// Checks the chain from the first entry; the first break found.
 pub fn check_chain(entries: &[Entry]) -> Option<Break> {
     let mut prev = GENESIS.to_string();

@@ -535,7 +535,7 @@ impl StateFile {
                 self.check_owner(&document.state)?;
                 if let Some(broken) = history::check_chain(&document.history) {
                     bail!(
-                        "the history in {} is broken ({broken:?}); nothing was recorded",
+                        "the history in {} is broken ({broken}); nothing was recorded",
                         s3.url()
                     );
                 }
@@ -559,7 +559,7 @@ impl StateFile {
         let (mut state, read) = self.read_both()?;
         if let Some(broken) = history::check_chain(&read.entries) {
             bail!(
-                "the history {} is broken ({broken:?}); nothing was recorded. Run `barkcheck \
+                "the history {} is broken ({broken}); nothing was recorded. Run `barkcheck \
                  verify` for details",
                 self.history_path().display()
             );

@@ -579,3 +579,20 @@ fn a_history_that_lost_recorded_entries_is_refused_and_the_sign_off_is_not_dropp
         "the history is untouched"
     );
 }
+
+#[test]
+fn the_log_of_an_unknown_item_is_an_error_with_a_suggestion() {
+    let dir = setup();
+    let d = dir.path();
+    assert_eq!(bc(d, &["sign", "plan", "--by", "ana"]).code, 0);
+    let known = bc(d, &["log", "--item", "plan"]);
+    assert_eq!(known.code, 0);
+    assert!(known.stdout.contains("ana@"), "{}", known.stdout);
+    let unknown = bc(d, &["log", "--item", "plam"]);
+    assert_eq!(unknown.code, 2);
+    assert!(
+        unknown.stderr.contains("did you mean `plan`?"),
+        "{}",
+        unknown.stderr
+    );
+}

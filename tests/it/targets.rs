@@ -119,7 +119,7 @@ fn a_bad_target_is_refused_with_its_line() {
     let d = dir.path();
     std::fs::write(
         d.join("fleet.yaml"),
-        "targets:\n  east: {region: us-east-1, acount: 1}\n",
+        "targets:\n  east: {region: us-east-1, acount: 1}\n  west: {region: 5}\n",
     )
     .unwrap();
     let ran = run(
