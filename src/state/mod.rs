@@ -443,7 +443,9 @@ impl StateFile {
         // afterwards (a damaged or truncated file): nothing is read or recorded over that.
         if snapshot.history.entries > read.entries.len() as u64 {
             bail!(
-                "state file {} counts {} recorded entries but its history {} holds {}: entries                  were lost from the history after they were recorded; nothing was read or                  recorded. Run `barkcheck verify`, and restore the history from a backup",
+                "state file {} counts {} recorded entries but its history {} holds {}: entries \
+                 were lost from the history after they were recorded; nothing was read or \
+                 recorded. Run `barkcheck verify`, and restore the history from a backup",
                 self.path.display(),
                 snapshot.history.entries,
                 self.history_path().display(),

@@ -105,9 +105,13 @@ pub async fn probe_dns(network: &Network, target: &Json) -> Result<Vec<Json>, Fe
         resolver.lookup(fqdn(&target.name), target.record_type),
     )
     .await;
+    let limit = network.timeout().as_secs_f64();
     let answer = match lookup {
         Err(_) => {
-            let limit = network.timeout().as_secs_f64();
+            return Err(FetchError::new(call, format!("no answer within {limit} s")));
+        }
+        // The resolver's own timeout, the same limit, can end the wait a moment first.
+        Ok(Err(NetError::Timeout)) => {
             return Err(FetchError::new(call, format!("no answer within {limit} s")));
         }
         Ok(Ok(lookup)) => lookup,

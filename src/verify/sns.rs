@@ -6,7 +6,8 @@
 //! confirmed and pending counts are counted from the subscriptions themselves. SNS reports an
 //! unconfirmed subscription with the ARN `PendingConfirmation`, which is what `pending` reads.
 //!
-//! Endpoints can carry secrets (an alerting service's URL often holds its integration key), so an HTTP(S)
+//! Endpoints can carry secrets (an alerting service's URL often holds its integration key), so an
+//! HTTP(S)
 //! endpoint is shown as its scheme and host with a fingerprint of the whole URL, and a phone
 //! number by its last four digits; `endpoint_host` is there for checks on where it points.
 

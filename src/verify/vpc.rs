@@ -520,7 +520,8 @@ pub async fn nat_gateways(
     Ok(out)
 }
 
-/// Every VPC endpoint of the region; `vpcs` is awaited at the same time as the call, and its error comes first.
+/// Every VPC endpoint of the region; `vpcs` is awaited at the same time as the call, and its error
+/// comes first.
 pub async fn vpc_endpoints(
     config: &SdkConfig,
     vpcs: impl Future<Output = Fetched>,
@@ -566,7 +567,8 @@ pub async fn vpc_endpoints(
     Ok(out)
 }
 
-/// Every flow log of the region; `vpcs` is awaited at the same time as the call, and its error comes first.
+/// Every flow log of the region; `vpcs` is awaited at the same time as the call, and its error
+/// comes first.
 pub async fn flow_logs(
     config: &SdkConfig,
     vpcs: impl Future<Output = Fetched>,
