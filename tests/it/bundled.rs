@@ -11,7 +11,7 @@ use crate::harness::repo;
 type Place = (Option<String>, Option<String>, Option<String>);
 
 fn source() -> String {
-    let path = repo().join("../shared/seeds/barkbase-production-checklist.md");
+    let path = repo().join("checklists/barkbase-production-checklist.md");
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 

@@ -10,7 +10,7 @@ use barkcheck::checklist::{Checklist, Item, Overrides, load_bundled, load_file};
 use crate::harness::{repo, run};
 
 fn source() -> std::path::PathBuf {
-    repo().join("../shared/seeds/barkbase-production-checklist.md")
+    repo().join("checklists/barkbase-production-checklist.md")
 }
 
 fn import(dir: &Path, output: &str) -> crate::harness::Ran {

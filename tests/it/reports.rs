@@ -1006,8 +1006,7 @@ fn report_writes_the_bundled_checklist_back_in_the_source_documents_shape() {
     let ran = run(d, &endpoint, &["report", "--output", "DEPLOYMENT.md"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let rendered = std::fs::read_to_string(d.join("DEPLOYMENT.md")).unwrap();
-    let source_path =
-        crate::harness::repo().join("../shared/seeds/barkbase-production-checklist.md");
+    let source_path = crate::harness::repo().join("checklists/barkbase-production-checklist.md");
     let source = std::fs::read_to_string(&source_path).unwrap();
 
     // Every box of the source sits under the same `##`, `###` and numbered step, at the same
