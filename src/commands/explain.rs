@@ -163,7 +163,8 @@ fn explain_check(out: &mut String, check: &Check) {
         let _ = writeln!(out, "    {field} must {}{about}", words(matcher));
     }
 
-    let calls = kind.aws_calls();
+    // The same calls `iam-policy` grants for this check.
+    let calls = crate::verify::calls_of(check);
     if calls.is_empty() {
         let _ = writeln!(out, "AWS calls: none.");
         return;

@@ -107,11 +107,8 @@ pub async fn probe_dns(network: &Network, target: &Json) -> Result<Vec<Json>, Fe
     .await;
     let limit = network.timeout().as_secs_f64();
     let answer = match lookup {
-        Err(_) => {
-            return Err(FetchError::new(call, format!("no answer within {limit} s")));
-        }
         // The resolver's own timeout, the same limit, can end the wait a moment first.
-        Ok(Err(NetError::Timeout)) => {
+        Err(_) | Ok(Err(NetError::Timeout)) => {
             return Err(FetchError::new(call, format!("no answer within {limit} s")));
         }
         Ok(Ok(lookup)) => lookup,

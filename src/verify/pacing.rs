@@ -36,6 +36,9 @@ struct Limits {
 impl Limits {
     fn for_service(&self, service: &str) -> Arc<Semaphore> {
         let mut services = self.services.lock().expect("pacing lock poisoned");
+        if let Some(slots) = services.get(service) {
+            return slots.clone();
+        }
         services
             .entry(service.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(self.per_service)))
