@@ -442,6 +442,7 @@ class Run:
     analysis: Analysis
     proxy: dict
     timeline: tuple[float, float] | None  # first AWS request sent, last answered: s after start
+    uncached: list[str]  # requests moto answered (not from the stand-in's answer cache)
 
 
 @dataclass
@@ -532,8 +533,9 @@ def run_phase(setup: Setup, phase: str, delay_ms: int, extra: list[str]) -> Run:
             sent = min(float(r["t"]) for r in requests) - delay_ms / 1000
             answered = max(float(r["answered"]) for r in requests)
             timeline = (sent - started_at, answered - started_at)
+        uncached = [" ".join(api_of(r)) for r in requests if not r.get("cached")]
         return Run(wall, peak, own, code, report.get("summary", {}), errors,
-                   analyse(requests, delay_ms), proxy, timeline)
+                   analyse(requests, delay_ms), proxy, timeline, uncached)
     finally:
         shutil.rmtree(state, ignore_errors=True)
 
@@ -673,6 +675,9 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
             print(f"    observed chain: {a.observed_depth} {trips} ran one after the "
                   f"other; {run.proxy.get('connections', '?')} connection(s), at most "
                   f"{run.proxy.get('max_in_flight', '?')} request(s) in flight")
+        if a.made:
+            print(_wrapped(f"    answered from the stand-in's cache: {a.made - len(run.uncached)} "
+                           f"of {a.made}; by moto: ", run.uncached or ["none"]))
         if a.duplicates:
             print("    requested more than once (same service, operation and parameters):")
             for name, times, path in a.duplicates:
@@ -739,14 +744,16 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
 # --- Main -------------------------------------------------------------------------------------
 
 
-def start_services(work: Path, env: dict, delay_ms: int) -> tuple[list[Service], dict]:
+def start_services(work: Path, env: dict, delay_ms: int,
+                   answer_cache: bool) -> tuple[list[Service], dict]:
     python = sys.executable
     logs = work / "logs"
     logs.mkdir()
     services: list[Service] = []
     try:
+        cache = ["--answer-cache"] if answer_cache else []
         aws = Service("standin", [python, str(HERE / "standin.py"), "--port", "0", "--seed",
-                                  "compliant", "--exit-on-stdin-eof"], env, logs)
+                                  "compliant", *cache, "--exit-on-stdin-eof"], env, logs)
         services.append(aws)
         local = Service("local", [python, str(HERE / "local.py"), "--profile", "compliant",
                                   "--checkout", "--exit-on-stdin-eof"], env, logs)
@@ -776,6 +783,13 @@ def start_services(work: Path, env: dict, delay_ms: int) -> tuple[list[Service],
     }
 
 
+def default_binary() -> Path:
+    """The release build if there is one (what users install), else the debug build."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
+    release = target / "release" / "barkcheck"
+    return release if release.exists() else target / "debug" / "barkcheck"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Measure barkcheck run against the stand-ins with a fixed AWS round trip.")
@@ -784,17 +798,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--phase", help="measure this phase only")
     parser.add_argument("--runs", type=int, default=1,
                         help="runs of each measurement; the median is reported (default 1)")
-    parser.add_argument("--bin", default=os.environ.get("BARKCHECK_BIN")
-                        or str(REPO / "target" / "debug" / "barkcheck"),
-                        help="the barkcheck binary (default $BARKCHECK_BIN, else "
-                             "target/debug/barkcheck)")
+    parser.add_argument("--bin", default=os.environ.get("BARKCHECK_BIN"),
+                        help="the barkcheck binary (default $BARKCHECK_BIN, else the release "
+                             "build, else the debug build, under $CARGO_TARGET_DIR or target/)")
+    parser.add_argument("--live-standin", action="store_true",
+                        help="have moto answer every request, without the stand-in's answer "
+                             "cache (moto then adds its own few ms per request, one at a time)")
     args = parser.parse_args(argv)
     if args.runs < 1 or args.delay_ms < 1:
         parser.error("--runs and --delay-ms must be at least 1")
-    binary = Path(args.bin).resolve()
+    binary = Path(args.bin or default_binary()).resolve()
     if not os.access(binary, os.X_OK):
-        print(f"bench: no barkcheck binary at {binary}: build it (cargo build) or set "
-              "BARKCHECK_BIN", file=sys.stderr)
+        print(f"bench: no barkcheck binary at {binary}: build it (cargo build --release) or "
+              "set BARKCHECK_BIN", file=sys.stderr)
         return 2
 
     # SIGTERM and SIGHUP end the bench like Ctrl-C: through the finally below, which stops
@@ -821,12 +837,22 @@ def main(argv: list[str] | None = None) -> int:
 
         load = os.getloadavg()
         print(f"bench: {binary} (built {time.ctime(binary.stat().st_mtime)})")
+        if binary.parent.name != "release":
+            print("bench: WARNING: not a release build; `cargo build --release` is what users "
+                  "run, and much faster")
+        if args.live_standin:
+            print("bench: moto answers every AWS request (--live-standin)")
+        else:
+            print("bench: the AWS stand-in answers a read-only request it has answered before "
+                  "from its cache"
+                  + "\n       (filled by the warm-up), so moto's own time per request is not "
+                  "counted;\n       --live-standin measures with moto answering every request")
         print(f"bench: phases {', '.join(phases)}; delay {args.delay_ms} ms; {args.runs} "
               f"run(s) each; load average {load[0]:.2f} on {os.cpu_count()} CPU(s)")
         print("bench: starting the AWS stand-in (compliant), the local and web stand-ins and "
               "the delay proxy", flush=True)
         built = (binary.stat().st_mtime, binary.stat().st_size)
-        services, ready = start_services(work, env, args.delay_ms)
+        services, ready = start_services(work, env, args.delay_ms, not args.live_standin)
         local, web = ready["local"], ready["web"]
         aimed = [local.get("env", {}).get("BARKCHECK_DATABASE_URL", ""), web["dns_server"],
                  *web["profiles"]["compliant"].values()]

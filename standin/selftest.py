@@ -621,6 +621,28 @@ def run_checks(s: StandInProcess) -> None:
         }
         expect("ws.barkbase.com." not in names and "app.barkbase.com." in names, str(names))
 
+    @check("answer cache: a repeated read is answered from memory, a write empties it")
+    def _():
+        s.control("POST", "/barkcheck/answer-cache", {"enabled": True})
+        try:
+            s.control("POST", "/barkcheck/requests/reset")
+            mine = {"logGroupNamePrefix": "/selftest/"}
+            first = logs.describe_log_groups(**mine)["logGroups"]
+            again = logs.describe_log_groups(**mine)["logGroups"]
+            expect(first == again, "the cached answer differs")
+            logs.create_log_group(logGroupName="/selftest/answer-cache")
+            after = logs.describe_log_groups(**mine)["logGroups"]
+            names = {g["logGroupName"] for g in after}
+            expect("/selftest/answer-cache" in names, "a write did not empty the cache")
+            log = s.control("GET", "/barkcheck/requests")
+            cached = [bool(e.get("cached")) for e in log]
+            expect(cached == [False, True, False, False], str(cached))
+            stats = s.control("GET", "/barkcheck/answer-cache")
+            expect((stats["hits"], stats["misses"]) == (1, 2), json.dumps(stats))
+        finally:
+            s.control("POST", "/barkcheck/answer-cache", {"enabled": False})
+            logs.delete_log_group(logGroupName="/selftest/answer-cache")
+
     @check("empty: nothing at all")
     def _():
         s.control("POST", "/barkcheck/seed?profile=empty")

@@ -449,10 +449,13 @@ class Faults:
             self._requests.append(entry)
         return entry
 
-    def answered(self, entry: dict) -> None:
-        """Notes when the answer to a logged request was sent (`answered`, like `t`)."""
+    def answered(self, entry: dict, cached: bool = False) -> None:
+        """Notes when the answer to a logged request was sent (`answered`, like `t`), and
+        `cached: true` when the answer cache gave it."""
         with self._lock:
             entry["answered"] = time.time()
+            if cached:
+                entry["cached"] = True
 
     def requests(self) -> list[dict]:
         with self._lock:
@@ -694,6 +697,89 @@ class RiskConfigurations:
 # --- The front server -----------------------------------------------------------------------
 
 
+# Operations that only read, by the prefix of their name. Any other operation may change what
+# moto would answer, so it empties the answer cache.
+READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Filter", "Lookup", "Search")
+
+
+class AnswerCache:
+    """Answers moto gave to read-only requests, served again to the same request bytes (off
+    unless enabled; scripts/bench enables it).
+
+    moto answers one request at a time under Python's global lock, a few milliseconds each;
+    AWS answers many at once. With the cache, a request that asks exactly what an earlier one
+    asked (same method, path and query, Host, region, signing name, X-Amz-Target, Content-Type
+    and body bytes) is answered from memory in a fraction of a millisecond, so that a benchmark
+    measures barkcheck and the network, not moto. Only 2xx answers of read-only operations are
+    kept; any other operation, a seed, a moto reset or a fault rule empties or bypasses it.
+    Requests still go through the request log, marked `cached`."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.enabled = False
+        self._answers: dict[tuple, tuple[int, list, bytes, str | None]] = {}
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(request: AwsRequest) -> tuple:
+        headers = request.headers
+        return (
+            request.method,
+            request.path,
+            headers.get("Host", ""),
+            request.region,
+            request.service,
+            headers.get("X-Amz-Target", ""),
+            headers.get("Content-Type", ""),
+            headers.get("Content-Encoding", ""),
+            request.body or b"",
+        )
+
+    @staticmethod
+    def read_only(request: AwsRequest) -> bool:
+        return request.operation.startswith(READ_ONLY_PREFIXES)
+
+    def get(self, request: AwsRequest):
+        """The kept answer to this request, or None (counted as a miss when the cache is on)."""
+        with self._lock:
+            if not self.enabled:
+                return None
+            if not self.read_only(request):
+                # A write: whatever was kept may be stale now.
+                self._answers.clear()
+                return None
+            answer = self._answers.get(self.key(request))
+            if answer is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+            return answer
+
+    def put(self, request: AwsRequest, answer: tuple[int, list, bytes, str | None]) -> None:
+        with self._lock:
+            if self.enabled and self.read_only(request) and 200 <= answer[0] < 300:
+                self._answers[self.key(request)] = answer
+
+    def clear(self) -> None:
+        with self._lock:
+            self._answers.clear()
+
+    def configure(self, enabled: bool) -> None:
+        with self._lock:
+            self.enabled = enabled
+            self._answers.clear()
+            self.hits = self.misses = 0
+
+    def stats(self) -> dict:
+        with self._lock:
+            return {
+                "enabled": self.enabled,
+                "entries": len(self._answers),
+                "hits": self.hits,
+                "misses": self.misses,
+            }
+
+
 class FrontServer(ThreadingHTTPServer):
     daemon_threads = True
     # An SDK starting every check at once opens dozens of connections together; with the
@@ -721,6 +807,7 @@ class StandIn:
         self.faults = Faults()
         self.query_definitions = QueryDefinitions()
         self.risk = RiskConfigurations()
+        self.answers = AnswerCache()
         self.seed_lock = threading.Lock()
         handler = type("BoundHandler", (FrontHandler,), {"standin": self})
         self.front = FrontServer((HOST, port), handler)
@@ -746,6 +833,7 @@ class StandIn:
                 raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
             self.faults.reset_requests()
             self.risk.clear()
+            self.answers.clear()
             summary = seed.seed(self.moto_url, profile)
             self.query_definitions.replace(seed.REGION, seed.query_definitions(profile))
             # The seeder cannot store risk configurations in moto; they are kept here instead.
@@ -863,6 +951,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         try:
             if route == ("GET", "/barkcheck/health"):
                 self._send_json(200, {"ok": True})
+            elif route == ("GET", "/barkcheck/answer-cache"):
+                self._send_json(200, self.standin.answers.stats())
+            elif route == ("POST", "/barkcheck/answer-cache"):
+                enabled = payload.get("enabled") if isinstance(payload, dict) else None
+                if not isinstance(enabled, bool):
+                    raise ValueError('expected {"enabled": true|false}')
+                self.standin.answers.configure(enabled)
+                self._send_json(200, self.standin.answers.stats())
             elif route == ("POST", "/barkcheck/faults"):
                 rules = payload.get("rules") if isinstance(payload, dict) else None
                 if not isinstance(rules, list):
@@ -899,16 +995,19 @@ class FrontHandler(BaseHTTPRequestHandler):
             # moto's own API (reset, config) is no AWS request: not logged, never faulted.
             if self.path.startswith("/moto-api/reset"):
                 self.standin.risk.clear()
+            self.standin.answers.clear()
             self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
         entry = self.standin.faults.record(request)
+        cached = False
         try:
-            self._answer_aws(request, body)
+            cached = self._answer_aws(request, body)
         finally:
-            self.standin.faults.answered(entry)
+            self.standin.faults.answered(entry, cached)
 
-    def _answer_aws(self, request: AwsRequest, body: bytes) -> None:
+    def _answer_aws(self, request: AwsRequest, body: bytes) -> bool:
+        """Answers the request; True when the answer came from the answer cache."""
         faults = self.standin.faults
 
         delay = faults.delay_ms()
@@ -926,17 +1025,28 @@ class FrontHandler(BaseHTTPRequestHandler):
                 rule["code"],
             )
             self._send(*fault_response(request, rule))
-            return
+            return False
 
+        # A rule that passes the request through may rewrite the answer: never cached.
+        cache = self.standin.answers if rule is None else None
+        answer = cache.get(request) if cache else None
+        if answer is not None:
+            self._send(*answer)
+            return True
+        answer = self._answer_of_moto(request, body, rule)
+        if cache:
+            cache.put(request, answer)
+        self._send(*answer)
+        return False
+
+    def _answer_of_moto(self, request: AwsRequest, body: bytes, rule: dict | None):
+        """(status, headers, body, HEAD length) for a request moto (or the bridges) answer."""
         if request.protocol == "cbor":
-            self._send(*self._cloudwatch_cbor(request))
-            return
+            return (*self._cloudwatch_cbor(request), None)
         if request.service == "logs" and request.operation in QueryDefinitions.OPERATIONS:
-            self._send(*self.standin.query_definitions.answer(request))
-            return
+            return (*self.standin.query_definitions.answer(request), None)
         if request.service == "cognito-idp" and request.operation in RiskConfigurations.OPERATIONS:
-            self._send(*self.standin.risk.answer(request))
-            return
+            return (*self.standin.risk.answer(request), None)
         status, headers, data = self.standin.call_moto(
             self.command, self.path, self.headers.items(), body
         )
@@ -949,7 +1059,7 @@ class FrontHandler(BaseHTTPRequestHandler):
             data = _rewritten(data, rule["rewrite"])
             head_length = None
         LOG.debug("%s %s -> %s", request.service, request.operation, status)
-        self._send(status, headers, data, head_length)
+        return status, headers, data, head_length
 
     def _cloudwatch_cbor(self, request: AwsRequest) -> tuple[int, dict, bytes]:
         model = MODELS.model("cloudwatch")
@@ -1073,6 +1183,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="exit when stdin closes, so a test harness that dies leaves nothing running",
     )
+    parser.add_argument(
+        "--answer-cache",
+        action="store_true",
+        help="answer a read-only request asked before from memory (see AnswerCache; benchmarks)",
+    )
     parser.add_argument("--log-level", default=os.environ.get("STANDIN_LOG", "INFO"))
     args = parser.parse_args(argv)
 
@@ -1100,6 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.seed:
             summary = standin.seed(args.seed)
             LOG.info("seeded %s: %s", args.seed, json.dumps(summary))
+        standin.answers.configure(args.answer_cache)
         if not stop.is_set():
             print(f"READY {standin.url}", file=ready_out, flush=True)
         while not stop.wait(0.2):
