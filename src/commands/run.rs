@@ -26,6 +26,8 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     if !args.targets.is_empty() || args.all_targets {
         return super::targets::run(global, args);
     }
+    // The trusted CAs are read on another thread while the checklist is read on this one.
+    crate::verify::roots::warm_up();
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
     let filter = args.selection.filter();
@@ -88,6 +90,8 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         }
         report
     });
+    // Every check has finished; what is left (idle kept-alive connections) is not waited for.
+    runtime.shutdown_background();
     if args.require_signed {
         // Every manual item gates, blocking or not; a waiver still accepts one.
         for item in report.items.iter_mut().filter(|i| !i.automated) {

@@ -201,17 +201,19 @@ impl Inventory {
     pub async fn resources(&self, check: &Check) -> Fetched {
         if let Some(target) = &check.target {
             // Each target of a list is probed (and cached) on its own, so an endpoint that
-            // several checks name is probed once.
+            // several checks name is probed once; the targets are probed at the same time, and
+            // their results (or the first error) are taken in the list's order.
             let targets: Vec<&Json> = match target {
                 Json::Array(items) => items.iter().collect(),
                 one => vec![one],
             };
+            let probed = join_all(targets.into_iter().map(|target| {
+                Box::pin(self.listing(Listing::Probe(check.kind, target.to_string())))
+            }))
+            .await;
             let mut found = Vec::new();
-            for target in targets {
-                let probed = self
-                    .listing(Listing::Probe(check.kind, target.to_string()))
-                    .await?;
-                found.extend(probed.iter().cloned());
+            for resources in probed {
+                found.extend(resources?.iter().cloned());
             }
             return Ok(Arc::new(found));
         }

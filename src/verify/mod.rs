@@ -34,6 +34,7 @@ mod postgres;
 pub mod probe;
 mod rds;
 mod rds_security;
+pub mod roots;
 mod route53;
 mod s3;
 mod secrets;

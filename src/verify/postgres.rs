@@ -930,9 +930,7 @@ fn tls_connector(root: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustls
         None => {
             // Unreadable system certificates only narrow the store; a server signed by none of
             // them fails its handshake with a message that says so.
-            for cert in rustls_native_certs::load_native_certs().certs {
-                let _ = roots.add(cert);
-            }
+            roots = rustls::RootCertStore::clone(&super::roots::native());
         }
     }
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());

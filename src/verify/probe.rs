@@ -76,11 +76,9 @@ pub struct Network {
 impl Network {
     pub fn new(options: &ProbeOptions) -> Result<Network, FetchError> {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut roots = RootCertStore::empty();
         // Unreadable system certificates only shrink what is trusted; the TLS probe reports an
         // untrusted certificate as such.
-        let native = rustls_native_certs::load_native_certs();
-        roots.add_parsable_certificates(native.certs);
+        let mut roots = RootCertStore::clone(&super::roots::native());
         roots.add_parsable_certificates(options.ca_certs.iter().cloned());
         let roots = Arc::new(roots);
 
