@@ -19,7 +19,9 @@ the stand-ins' variables, --ca-cert and --dns-server of the web stand-in):
                 answer time and barkcheck's other work cost
 
 Each phase is run once, unmeasured, before that (moto and the front server load a service's
-model on its first call). It reports per phase and in total: wall time; AWS requests made
+model on its first call). That run also fills the stand-in's answer cache (standin.py
+AnswerCache), which then answers the measured runs' repeated read-only requests from memory, as
+AWS answers many requests at once where moto answers one at a time; --live-standin leaves it off. It reports per phase and in total: wall time; AWS requests made
 (the request log) and distinct requests (same service, operation and parameters digest); the
 critical-path bound, the longest chain of dependent requests (DEPENDENCIES below) times the
 delay; wall / bound; the peak RSS; then `barkcheck status` and `barkcheck lint` (median of 10
