@@ -624,7 +624,9 @@ class PhaseResult:
 
 
 def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
-           lint_times: list[float], baseline: bool, runs: int) -> None:
+           lint_times: list[float], baseline: bool, runs: int, answer_cache: bool) -> None:
+    answers = ("the stand-in answered repeated reads from its cache, filled by the warm-up"
+               if answer_cache else "moto answered every AWS request (--live-standin)")
     modes = ["concurrent", "baseline", "no delay"] if baseline else ["concurrent", "no delay"]
     print()
     header = (f"{'phase':<12} {'run':<11} {'wall':>9} {'made':>5} {'needed':>6} {'chain':>5} "
@@ -663,7 +665,7 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
               f"{mib(t['peak']):>10}")
     print(f"(made: AWS requests in the stand-in's log; needed: distinct ones; chain: the longest "
           f"chain of\n dependent requests; bound: chain x {delay_ms} ms; wall and peak RSS: "
-          f"median of {runs} run(s))")
+          f"median of {runs} run(s);\n {answers})")
 
     print("\ndetails")
     for result in results:
@@ -678,8 +680,14 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
                   f"other; {run.proxy.get('connections', '?')} connection(s), at most "
                   f"{run.proxy.get('max_in_flight', '?')} request(s) in flight")
         if a.made:
-            print(_wrapped(f"    answered from the stand-in's cache: {a.made - len(run.uncached)} "
-                           f"of {a.made}; by moto: ", run.uncached or ["none"]))
+            counts = []
+            for mode, runs_of in result.modes.items():
+                made = sum(r.analysis.made for r in runs_of)
+                moto = sum(len(r.uncached) for r in runs_of)
+                counts.append(f"{mode} {made - moto} of {made}")
+            print(_wrapped("    answered from the stand-in's cache (all runs): ", counts))
+            print(_wrapped("    answered by moto in the median concurrent run: ",
+                           run.uncached or ["none"]))
         if a.duplicates:
             print("    requested more than once (same service, operation and parameters):")
             for name, times, path in a.duplicates:
@@ -716,7 +724,7 @@ def report(results: list[PhaseResult], delay_ms: int, status_times: list[float],
             if (base.made, base.distinct) != (a.made, a.distinct):
                 print(f"    baseline: {base.made} made, {base.distinct} distinct")
 
-    print("\ntargets")
+    print(f"\ntargets ({answers})")
     for result in results:
         runs_of = result.modes["concurrent"]
         a = median_run(runs_of).analysis
@@ -894,7 +902,7 @@ def main(argv: list[str] | None = None) -> int:
         status_times = offline_timings(setup, "status")
         lint_times = offline_timings(setup, "lint")
         report(results, args.delay_ms, status_times, lint_times, setup.max_concurrency,
-               args.runs)
+               args.runs, not args.live_standin)
         if (binary.stat().st_mtime, binary.stat().st_size) != built:
             print(f"\nWARNING: {binary} changed while the bench ran: the figures mix builds")
         return 0

@@ -643,6 +643,33 @@ def run_checks(s: StandInProcess) -> None:
             s.control("POST", "/barkcheck/answer-cache", {"enabled": False})
             logs.delete_log_group(logGroupName="/selftest/answer-cache")
 
+    @check("answer cache: a different header or access key makes a different request")
+    def _():
+        s.control("POST", "/barkcheck/answer-cache", {"enabled": True})
+        s3 = s.client("s3")
+        try:
+            s3.create_bucket(Bucket="selftest-answer-cache")
+            s3.put_object(Bucket="selftest-answer-cache", Key="k", Body=b"0123456789")
+            ranged = s3.get_object(Bucket="selftest-answer-cache", Key="k", Range="bytes=0-3")
+            expect(ranged["Body"].read() == b"0123", "ranged read")
+            whole = s3.get_object(Bucket="selftest-answer-cache", Key="k")["Body"].read()
+            expect(whole == b"0123456789", f"a Range header made no difference: {whole!r}")
+            sts = s.client("sts")
+            mine = sts.get_caller_identity()["Account"]
+            role = sts.assume_role(RoleArn="arn:aws:iam::111111111111:role/selftest",
+                                   RoleSessionName="selftest")["Credentials"]
+            other = boto3.client(
+                "sts", region_name="us-east-1", endpoint_url=s.url,
+                aws_access_key_id=role["AccessKeyId"],
+                aws_secret_access_key=role["SecretAccessKey"],
+                aws_session_token=role["SessionToken"],
+            ).get_caller_identity()["Account"]
+            expect((mine, other) == ("123456789012", "111111111111"), f"{mine} {other}")
+        finally:
+            s.control("POST", "/barkcheck/answer-cache", {"enabled": False})
+            s3.delete_object(Bucket="selftest-answer-cache", Key="k")
+            s3.delete_bucket(Bucket="selftest-answer-cache")
+
     @check("empty: nothing at all")
     def _():
         s.control("POST", "/barkcheck/seed?profile=empty")

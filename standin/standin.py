@@ -702,36 +702,68 @@ class RiskConfigurations:
 READ_ONLY_PREFIXES = ("Describe", "List", "Get", "Head", "Filter", "Lookup", "Search")
 
 
+# Request headers that differ between two requests asking the same thing: the signature and its
+# date, the SDK's per-call ids and attempt counter, agents, and this hop's framing. Every other
+# header (Range, If-None-Match, X-Amz-Security-Token, ...) is part of what a request asks.
+VOLATILE_HEADERS = {
+    "authorization",
+    "x-amz-date",
+    "amz-sdk-invocation-id",
+    "amz-sdk-request",
+    "user-agent",
+    "x-amz-user-agent",
+    "x-amzn-trace-id",
+    "content-length",
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "expect",
+}
+# The access key of a SigV4 Authorization header: whose request it is.
+ACCESS_KEY = re.compile(r"Credential=(?P<key>[^/,\s]+)/")
+
+
 class AnswerCache:
-    """Answers moto gave to read-only requests, served again to the same request bytes (off
-    unless enabled; scripts/bench enables it).
+    """Answers moto gave to read-only requests, served again to the same request (off unless
+    enabled; scripts/bench enables it).
 
     moto answers one request at a time under Python's global lock, a few milliseconds each;
     AWS answers many at once. With the cache, a request that asks exactly what an earlier one
-    asked (same method, path and query, Host, region, signing name, X-Amz-Target, Content-Type
-    and body bytes) is answered from memory in a fraction of a millisecond, so that a benchmark
-    measures barkcheck and the network, not moto. Only 2xx answers of read-only operations are
-    kept; any other operation, a seed, a moto reset or a fault rule empties or bypasses it.
-    Requests still go through the request log, marked `cached`."""
+    asked is answered from memory in a fraction of a millisecond, so that a benchmark measures
+    barkcheck and the network, not moto. "Exactly" is: the same method, path and query, body
+    bytes, region and signing name, access key, and every header but the volatile ones
+    (VOLATILE_HEADERS). Only 2xx answers of read-only operations are kept.
+
+    Any other request is a write. A write, a seed or a moto reset empties the cache when it
+    starts and again when it ends, and while one is in flight no answer is kept; an answer moto
+    gave to a read that began before a write ended is not kept either (the generation counts
+    writes). A request a fault rule matches is never answered from the cache. Requests still go
+    through the request log, marked `cached`."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self.enabled = False
         self._answers: dict[tuple, tuple[int, list, bytes, str | None]] = {}
+        self._writes_in_flight = 0
+        self._generation = 0
         self.hits = self.misses = 0
 
     @staticmethod
     def key(request: AwsRequest) -> tuple:
         headers = request.headers
+        access = ACCESS_KEY.search(headers.get("Authorization", ""))
+        kept = sorted(
+            (name.lower(), value)
+            for name, value in headers.items()
+            if name.lower() not in VOLATILE_HEADERS
+        )
         return (
             request.method,
             request.path,
-            headers.get("Host", ""),
             request.region,
             request.service,
-            headers.get("X-Amz-Target", ""),
-            headers.get("Content-Type", ""),
-            headers.get("Content-Encoding", ""),
+            access["key"] if access else "",
+            tuple(kept),
             request.body or b"",
         )
 
@@ -739,14 +771,36 @@ class AnswerCache:
     def read_only(request: AwsRequest) -> bool:
         return request.operation.startswith(READ_ONLY_PREFIXES)
 
-    def get(self, request: AwsRequest):
-        """The kept answer to this request, or None (counted as a miss when the cache is on)."""
+    def begin(self, request: AwsRequest) -> int | None:
+        """Called as a request arrives: a write starts here (see `end`). The generation to hand
+        back to `put`, or None when the request is a write."""
+        if self.read_only(request):
+            with self._lock:
+                return self._generation
+        self.begin_write()
+        return None
+
+    def end(self, request: AwsRequest) -> None:
+        """Called once a request is answered: a write ends here."""
+        if not self.read_only(request):
+            self.end_write()
+
+    def begin_write(self) -> None:
         with self._lock:
-            if not self.enabled:
-                return None
-            if not self.read_only(request):
-                # A write: whatever was kept may be stale now.
-                self._answers.clear()
+            self._writes_in_flight += 1
+            self._generation += 1
+            self._answers.clear()
+
+    def end_write(self) -> None:
+        with self._lock:
+            self._writes_in_flight -= 1
+            self._generation += 1
+            self._answers.clear()
+
+    def get(self, request: AwsRequest):
+        """The kept answer to this read, or None (counted as a miss when the cache is on)."""
+        with self._lock:
+            if not self.enabled or not self.read_only(request):
                 return None
             answer = self._answers.get(self.key(request))
             if answer is None:
@@ -755,18 +809,29 @@ class AnswerCache:
                 self.hits += 1
             return answer
 
-    def put(self, request: AwsRequest, answer: tuple[int, list, bytes, str | None]) -> None:
+    def put(self, request: AwsRequest, generation: int | None,
+            answer: tuple[int, list, bytes, str | None]) -> None:
+        """Keeps moto's answer to a read that began at `generation`, unless a write began or
+        ended since, or is still in flight."""
         with self._lock:
-            if self.enabled and self.read_only(request) and 200 <= answer[0] < 300:
+            if (
+                self.enabled
+                and generation == self._generation
+                and self._writes_in_flight == 0
+                and self.read_only(request)
+                and 200 <= answer[0] < 300
+            ):
                 self._answers[self.key(request)] = answer
 
     def clear(self) -> None:
         with self._lock:
+            self._generation += 1
             self._answers.clear()
 
     def configure(self, enabled: bool) -> None:
         with self._lock:
             self.enabled = enabled
+            self._generation += 1
             self._answers.clear()
             self.hits = self.misses = 0
 
@@ -833,12 +898,16 @@ class StandIn:
                 raise RuntimeError(f"moto reset answered {status}: {body[:200]!r}")
             self.faults.reset_requests()
             self.risk.clear()
-            self.answers.clear()
-            summary = seed.seed(self.moto_url, profile)
-            self.query_definitions.replace(seed.REGION, seed.query_definitions(profile))
-            # The seeder cannot store risk configurations in moto; they are kept here instead.
-            for pool_id, config in summary["created"].get("risk_configurations", {}).items():
-                self.risk.put(summary["region"], pool_id, config)
+            # Seeding writes to moto directly: a write as far as the answer cache goes.
+            self.answers.begin_write()
+            try:
+                summary = seed.seed(self.moto_url, profile)
+                self.query_definitions.replace(seed.REGION, seed.query_definitions(profile))
+                # The seeder cannot store risk configurations in moto; they are kept here.
+                for pool_id, config in summary["created"].get("risk_configurations", {}).items():
+                    self.risk.put(summary["region"], pool_id, config)
+            finally:
+                self.answers.end_write()
             return summary
 
     def call_moto(self, method, path, headers, body) -> tuple[int, list, bytes]:
@@ -995,18 +1064,26 @@ class FrontHandler(BaseHTTPRequestHandler):
             # moto's own API (reset, config) is no AWS request: not logged, never faulted.
             if self.path.startswith("/moto-api/reset"):
                 self.standin.risk.clear()
-            self.standin.answers.clear()
-            self._send(*self.standin.call_moto(self.command, self.path, self.headers.items(), body))
+            answers = self.standin.answers
+            answers.begin_write()
+            try:
+                answer = self.standin.call_moto(self.command, self.path, self.headers.items(), body)
+            finally:
+                answers.end_write()
+            self._send(*answer)
             return
         request = AwsRequest(self.command, self.path, self.headers, body)
         entry = self.standin.faults.record(request)
         cached = False
+        answers = self.standin.answers
+        generation = answers.begin(request)
         try:
-            cached = self._answer_aws(request, body)
+            cached = self._answer_aws(request, body, generation)
         finally:
+            answers.end(request)
             self.standin.faults.answered(entry, cached)
 
-    def _answer_aws(self, request: AwsRequest, body: bytes) -> bool:
+    def _answer_aws(self, request: AwsRequest, body: bytes, generation: int | None) -> bool:
         """Answers the request; True when the answer came from the answer cache."""
         faults = self.standin.faults
 
@@ -1027,15 +1104,15 @@ class FrontHandler(BaseHTTPRequestHandler):
             self._send(*fault_response(request, rule))
             return False
 
-        # A rule that passes the request through may rewrite the answer: never cached.
+        # A rule that passes the request through may delay or rewrite it: never from the cache.
         cache = self.standin.answers if rule is None else None
-        answer = cache.get(request) if cache else None
+        answer = cache.get(request) if cache is not None else None
         if answer is not None:
             self._send(*answer)
             return True
         answer = self._answer_of_moto(request, body, rule)
-        if cache:
-            cache.put(request, answer)
+        if cache is not None:
+            cache.put(request, generation, answer)
         self._send(*answer)
         return False
 
