@@ -39,6 +39,7 @@ import threading
 import time
 import uuid
 import xml.sax.saxutils
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, unquote, urlsplit
 
@@ -794,18 +795,19 @@ class AnswerCache:
             for name in names
         )
 
-    def begin(self, request: AwsRequest) -> int | None:
-        """Called as a request arrives: a write starts here (see `end`). The generation to hand
-        back to `put`, or None when the request is a write."""
-        if self.read_only(request):
-            with self._lock:
-                return self._generation
-        self.begin_write()
-        return None
-
-    def end(self, request: AwsRequest) -> None:
-        """Called once a request is answered: a write ends here."""
+    def begin(self, request: AwsRequest) -> "CacheTicket":
+        """Called as a request arrives, once: what the cache makes of it, for `get`, `put` and
+        `end`. A write starts here and ends in `end`."""
         if not self.read_only(request):
+            self.begin_write()
+            return CacheTicket(read=False, generation=-1, key=None)
+        with self._lock:
+            generation, enabled = self._generation, self.enabled
+        return CacheTicket(True, generation, self.key(request) if enabled else None)
+
+    def end(self, ticket: "CacheTicket") -> None:
+        """Called once the request is answered."""
+        if not ticket.read:
             self.end_write()
 
     def begin_write(self) -> None:
@@ -820,31 +822,30 @@ class AnswerCache:
             self._generation += 1
             self._answers.clear()
 
-    def get(self, request: AwsRequest):
+    def get(self, ticket: "CacheTicket"):
         """The kept answer to this read, or None (counted as a miss when the cache is on)."""
         with self._lock:
-            if not self.enabled or not self.read_only(request):
+            if not self.enabled or ticket.key is None:
                 return None
-            answer = self._answers.get(self.key(request))
+            answer = self._answers.get(ticket.key)
             if answer is None:
                 self.misses += 1
             else:
                 self.hits += 1
             return answer
 
-    def put(self, request: AwsRequest, generation: int | None,
-            answer: tuple[int, list, bytes, str | None]) -> None:
-        """Keeps moto's answer to a read that began at `generation`, unless a write began or
-        ended since, or is still in flight."""
+    def put(self, ticket: "CacheTicket", answer: tuple[int, list, bytes, str | None]) -> None:
+        """Keeps moto's answer to a read, unless a write began or ended since the read began,
+        or is still in flight."""
         with self._lock:
             if (
                 self.enabled
-                and generation == self._generation
+                and ticket.key is not None
+                and ticket.generation == self._generation
                 and self._writes_in_flight == 0
-                and self.read_only(request)
                 and 200 <= answer[0] < 300
             ):
-                self._answers[self.key(request)] = answer
+                self._answers[ticket.key] = answer
 
     def clear(self) -> None:
         with self._lock:
@@ -866,6 +867,16 @@ class AnswerCache:
                 "hits": self.hits,
                 "misses": self.misses,
             }
+
+
+@dataclass(frozen=True)
+class CacheTicket:
+    """What the answer cache made of one request as it arrived: whether it is a read, the
+    cache's generation then, and its key (None for a write, or when the cache was off)."""
+
+    read: bool
+    generation: int
+    key: tuple | None
 
 
 class FrontServer(ThreadingHTTPServer):
@@ -1101,14 +1112,14 @@ class FrontHandler(BaseHTTPRequestHandler):
         entry = self.standin.faults.record(request)
         cached = False
         answers = self.standin.answers
-        generation = answers.begin(request)
+        ticket = answers.begin(request)
         try:
-            cached = self._answer_aws(request, body, generation)
+            cached = self._answer_aws(request, body, ticket)
         finally:
-            answers.end(request)
+            answers.end(ticket)
             self.standin.faults.answered(entry, cached)
 
-    def _answer_aws(self, request: AwsRequest, body: bytes, generation: int | None) -> bool:
+    def _answer_aws(self, request: AwsRequest, body: bytes, ticket: CacheTicket) -> bool:
         """Answers the request; True when the answer came from the answer cache."""
         faults = self.standin.faults
 
@@ -1131,13 +1142,13 @@ class FrontHandler(BaseHTTPRequestHandler):
 
         # A rule that passes the request through may delay or rewrite it: never from the cache.
         cache = self.standin.answers if rule is None else None
-        answer = cache.get(request) if cache is not None else None
+        answer = cache.get(ticket) if cache is not None else None
         if answer is not None:
             self._send(*answer)
             return True
         answer = self._answer_of_moto(request, body, rule)
         if cache is not None:
-            cache.put(request, generation, answer)
+            cache.put(ticket, answer)
         self._send(*answer)
         return False
 

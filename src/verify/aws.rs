@@ -35,6 +35,11 @@ pub struct AwsOptions {
     pub max_concurrency: Option<usize>,
 }
 
+/// The TLS the SDK's HTTPS client uses: rustls with aws-lc, the provider the probes use too.
+pub fn tls_provider() -> tls::Provider {
+    tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)
+}
+
 /// Loads the SDK configuration; an error when no region can be found.
 pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> {
     // As with the AWS CLI: `--region`, then AWS_REGION, then the named profile's region. A
@@ -54,9 +59,7 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
     let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
     // The SDK's own HTTPS client (hyper 1, rustls with aws-lc), behind the per-service bound.
     let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::AwsLc,
-        ))
+        .tls_provider(tls_provider())
         .build_https();
     let per_service = options
         .max_concurrency

@@ -912,9 +912,9 @@ fn split_tls_params(text: &str) -> (String, TlsParams) {
 /// A rustls connector that verifies the server's chain and name against `root` (a PEM file) or
 /// the system's CA store.
 fn tls_connector(root: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
-    let mut roots = rustls::RootCertStore::empty();
-    match root {
+    let roots = match root {
         Some(path) => {
+            let mut roots = rustls::RootCertStore::empty();
             let certs = CertificateDer::pem_file_iter(path)
                 .map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
             for cert in certs {
@@ -926,13 +926,12 @@ fn tls_connector(root: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustls
             if roots.is_empty() {
                 return Err(format!("sslrootcert {path} holds no certificate"));
             }
+            roots
         }
-        None => {
-            // Unreadable system certificates only narrow the store; a server signed by none of
-            // them fails its handshake with a message that says so.
-            roots = rustls::RootCertStore::clone(&super::roots::native());
-        }
-    }
+        // Unreadable system certificates only narrow the store; a server signed by none of
+        // them fails its handshake with a message that says so.
+        None => super::roots::native().clone(),
+    };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

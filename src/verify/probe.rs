@@ -78,7 +78,7 @@ impl Network {
         let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         // Unreadable system certificates only shrink what is trusted; the TLS probe reports an
         // untrusted certificate as such.
-        let mut roots = RootCertStore::clone(&super::roots::native());
+        let mut roots = super::roots::native().clone();
         roots.add_parsable_certificates(options.ca_certs.iter().cloned());
         let roots = Arc::new(roots);
 

@@ -7,22 +7,19 @@
 //! one parsed store, and [`warm_up`] fills it, and the SDK's own copy, on a thread of its own
 //! while the checklist is still being read.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use aws_smithy_http_client::tls;
 use rustls::RootCertStore;
 
 /// The system's trusted CAs, parsed. Unreadable or unparsable certificates only shrink the
 /// store: a server signed by none of the rest fails its handshake with a message that says so.
-pub fn native() -> Arc<RootCertStore> {
-    static NATIVE: OnceLock<Arc<RootCertStore>> = OnceLock::new();
-    NATIVE
-        .get_or_init(|| {
-            let mut roots = RootCertStore::empty();
-            roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
-            Arc::new(roots)
-        })
-        .clone()
+pub fn native() -> &'static RootCertStore {
+    static NATIVE: OnceLock<RootCertStore> = OnceLock::new();
+    NATIVE.get_or_init(|| {
+        let mut roots = RootCertStore::empty();
+        roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+        roots
+    })
 }
 
 /// Starts reading the system's CAs on a background thread: [`native`], and the copy the AWS
@@ -36,9 +33,7 @@ pub fn warm_up() {
             // is dropped (the SDK's client builds its own, from the same cached roots).
             drop(
                 aws_smithy_http_client::Connector::builder()
-                    .tls_provider(tls::Provider::Rustls(
-                        tls::rustls_provider::CryptoMode::AwsLc,
-                    ))
+                    .tls_provider(super::aws::tls_provider())
                     .build(),
             );
             native();
