@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::expect::{self, Matcher};
 use super::raw::{RawChecklist, RawItem, RawSection};
-use super::yaml::{self, Path, Pos, Tree};
+use super::yaml::{self, LazyTree, Path, Pos, Tree};
 use super::{
     BUNDLED, BUNDLED_ORIGIN, Check, Checklist, Condition, Item, MatchMode, Phase, Section,
 };
@@ -104,43 +104,74 @@ fn single(origin: &str, pos: Option<Pos>, message: String) -> LoadError {
 
 /// Parses YAML text into raw shapes and its position tree, or the first error that stops it.
 fn parse<T: serde::de::DeserializeOwned>(text: &str, origin: &str) -> Result<(T, Tree), LoadError> {
+    let (raw, positions) = parse_lazily(text, origin)?;
+    if let Some(stop) = stopping_problems(&positions, origin) {
+        return Err(stop);
+    }
+    let tree = positions
+        .into_tree()
+        .expect("parsed without a syntax error by stopping_problems");
+    Ok((raw, tree))
+}
+
+/// Parses YAML text into raw shapes, leaving its positions to be parsed when first needed,
+/// or the first error that stops it.
+fn parse_lazily<'t, T: serde::de::DeserializeOwned>(
+    text: &'t str,
+    origin: &str,
+) -> Result<(T, LazyTree<'t>), LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(single(origin, None, "the file is empty".into()));
     }
-    let tree = Tree::parse(text)
-        .map_err(|e| single(origin, Some(e.pos), format!("invalid YAML: {}", e.message)))?;
-    if !tree.duplicate_keys.is_empty() {
-        let problems = tree
-            .duplicate_keys
-            .iter()
-            .map(|(path, second, first)| Problem {
-                origin: origin.to_string(),
-                pos: Some(*second),
-                message: format!(
-                    "duplicate key `{path}` (first given at line {})",
-                    first.line
-                ),
-            })
-            .collect();
-        return Err(LoadError { problems });
+    let positions = LazyTree::new(text);
+    match serde_yaml::from_str(text) {
+        Ok(raw) => Ok((raw, positions)),
+        // A syntax error or a duplicate key, as the position parser words it, comes first.
+        Err(e) => Err(stopping_problems(&positions, origin).unwrap_or_else(|| {
+            single(
+                origin,
+                yaml::serde_error_pos(&e),
+                yaml::serde_error_message(&e),
+            )
+        })),
     }
-    let raw = serde_yaml::from_str(text).map_err(|e| {
-        single(
-            origin,
-            yaml::serde_error_pos(&e),
-            yaml::serde_error_message(&e),
-        )
-    })?;
-    Ok((raw, tree))
+}
+
+/// The problems that make every other one untrustworthy: a syntax error, or keys given twice
+/// (serde_yaml stops at the first one; every one is listed here).
+fn stopping_problems(positions: &LazyTree, origin: &str) -> Option<LoadError> {
+    let tree = match positions.get() {
+        Ok(tree) => tree,
+        Err(e) => {
+            let message = format!("invalid YAML: {}", e.message);
+            return Some(single(origin, Some(e.pos), message));
+        }
+    };
+    if tree.duplicate_keys.is_empty() {
+        return None;
+    }
+    let problems = tree
+        .duplicate_keys
+        .iter()
+        .map(|(path, second, first)| Problem {
+            origin: origin.to_string(),
+            pos: Some(*second),
+            message: format!(
+                "duplicate key `{path}` (first given at line {})",
+                first.line
+            ),
+        })
+        .collect();
+    Some(LoadError { problems })
 }
 
 /// Loads checklist text; `origin` names it in messages.
 pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Checklist, LoadError> {
-    let (raw, tree): (RawChecklist, Tree) = parse(text, origin)?;
+    let (raw, positions): (RawChecklist, LazyTree) = parse_lazily(text, origin)?;
     let mut cx = Context {
         origin,
-        tree: &tree,
+        tree: &positions,
         problems: Vec::new(),
         ids: HashMap::new(),
     };
@@ -212,6 +243,11 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
         );
     }
 
+    if !cx.problems.is_empty()
+        && let Some(stop) = stopping_problems(&positions, origin)
+    {
+        return Err(stop);
+    }
     if cx.problems.is_empty() {
         Ok(Checklist {
             name: raw.name,
@@ -230,13 +266,21 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
     }
 }
 
+/// Where a variable's value was given: in the checklist (its path, whose position is looked up
+/// only if a problem needs it), or in a vars file or a `--var` (where, with an empty message).
+enum GivenIn {
+    Checklist(Path),
+    Elsewhere(Problem),
+}
+
 /// What validation carries while it walks the raw checklist.
 struct Context<'a> {
     origin: &'a str,
-    tree: &'a Tree,
+    /// Parsed at the first problem: a checklist without any never needs positions.
+    tree: &'a LazyTree<'a>,
     problems: Vec<Problem>,
     /// Section and item ids seen so far, with where, to report duplicates.
-    ids: HashMap<String, Pos>,
+    ids: HashMap<String, Path>,
 }
 
 impl Context<'_> {
@@ -275,18 +319,18 @@ impl Context<'_> {
 
     fn unique_id(&mut self, path: &Path, id: &str) {
         self.check_id(path, id);
-        let pos = self.tree.pos(path);
-        if let Some(first) = self.ids.insert(id.to_string(), pos) {
+        if let Some(first) = self.ids.insert(id.to_string(), path.clone()) {
+            let line = self.tree.pos(&first).line;
             self.problem(
                 path,
-                format!("id `{id}` is used twice (first at line {})", first.line),
+                format!("id `{id}` is used twice (first at line {line})"),
             );
         }
     }
 
     fn variables(&mut self, declared: &Mapping, overrides: &Overrides) -> Vec<(String, String)> {
         // Each value with where it came from, so a problem in it points there.
-        let mut values: Vec<(String, String, Problem)> = Vec::new();
+        let mut values: Vec<(String, String, GivenIn)> = Vec::new();
         let base = Path::root().join("variables");
         for (key, value) in declared {
             let Some(name) = key.as_str() else {
@@ -295,14 +339,7 @@ impl Context<'_> {
             };
             let at = base.join(name);
             match scalar_text(value) {
-                Some(text) => {
-                    let origin = Problem {
-                        origin: self.origin.to_string(),
-                        pos: Some(self.tree.pos(&at)),
-                        message: String::new(),
-                    };
-                    values.push((name.to_string(), text, origin));
-                }
+                Some(text) => values.push((name.to_string(), text, GivenIn::Checklist(at))),
                 None => self.problem(
                     &at,
                     format!("variable `{name}` must be a single value (text, number or boolean)"),
@@ -327,7 +364,7 @@ impl Context<'_> {
         }
         for (name, value, origin) in given {
             match values.iter_mut().find(|(n, _, _)| *n == name) {
-                Some(slot) => (slot.1, slot.2) = (value, origin),
+                Some(slot) => (slot.1, slot.2) = (value, GivenIn::Elsewhere(origin)),
                 None => {
                     let names: Vec<&str> = values.iter().map(|(n, _, _)| n.as_str()).collect();
                     let hint = expect::suggest(&name, &names)
@@ -360,10 +397,19 @@ impl Context<'_> {
             match resolve(name, &raw, &mut Vec::new()) {
                 Ok(value) => resolved.push((name.clone(), value)),
                 Err(why) => {
-                    self.problems.push(Problem {
-                        message: format!("variable `{name}`: {why}"),
-                        ..origin.clone()
-                    });
+                    let message = format!("variable `{name}`: {why}");
+                    let problem = match origin {
+                        GivenIn::Checklist(at) => Problem {
+                            origin: self.origin.to_string(),
+                            pos: Some(self.tree.pos(at)),
+                            message,
+                        },
+                        GivenIn::Elsewhere(given) => Problem {
+                            message,
+                            ..given.clone()
+                        },
+                    };
+                    self.problems.push(problem);
                     resolved.push((name.clone(), String::new()));
                 }
             }
@@ -1078,6 +1124,25 @@ fn digest(raw: &RawItem) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn positions_are_parsed_only_for_a_checklist_with_problems() {
+        let overrides = Overrides::default();
+        load_bundled(&overrides).unwrap();
+        let (_, positions): (RawChecklist, LazyTree) = parse_lazily(BUNDLED, "b").unwrap();
+        assert!(positions.into_tree().is_none());
+
+        // serde_yaml stops at a duplicate key; the message and position come from the tree.
+        let twice = "barkcheck: 1\nname: n\nname: m\nphases: []\n";
+        let Err(e) = parse_lazily::<RawChecklist>(twice, "c") else {
+            panic!("a duplicate key was accepted");
+        };
+        let problems: Vec<String> = e.problems.iter().map(Problem::to_string).collect();
+        assert_eq!(
+            problems,
+            ["c:3:1: duplicate key `name` (first given at line 2)"]
+        );
+    }
 
     #[test]
     fn substitution_replaces_known_names_and_names_the_unknown() {

@@ -1,11 +1,13 @@
 //! The one place that knows which YAML libraries barkcheck uses.
 //!
 //! serde_yaml reads the raw shapes of a file; it reports the first structural error with its
-//! position but exposes no positions afterwards. So the same text is also parsed into a light
-//! [`Tree`] of node positions (with yaml-rust2's event parser), which lets validation point
-//! every later problem at `file:line:column`, and which notices duplicate keys anywhere in the
-//! file (a silent last-one-wins would drop a check).
+//! position but exposes no positions afterwards. So when a file has a problem, the same text is
+//! also parsed into a light [`Tree`] of node positions (with yaml-rust2's event parser), which
+//! lets validation point every problem at `file:line:column`, and which lists every duplicate
+//! key in the file (a silent last-one-wins would drop a check). A checklist without problems
+//! is parsed once ([`LazyTree`]).
 
+use std::cell::OnceCell;
 use std::fmt;
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -103,6 +105,46 @@ enum NodeKind {
     Sequence(Vec<Node>),
     /// Entries in file order: key, the key's position, the value.
     Mapping(Vec<(String, Pos, Node)>),
+}
+
+/// A document's [`Tree`], parsed from its text only when a position is first asked for.
+///
+/// serde_yaml has already read the text, refusing duplicate keys in every mapping, so a
+/// checklist without problems never needs positions, and most runs skip the second parse.
+pub struct LazyTree<'t> {
+    text: &'t str,
+    tree: OnceCell<Result<Tree, SyntaxError>>,
+}
+
+impl<'t> LazyTree<'t> {
+    pub fn new(text: &'t str) -> LazyTree<'t> {
+        LazyTree {
+            text,
+            tree: OnceCell::new(),
+        }
+    }
+
+    /// The tree, parsed now if it was not yet; the parser's error if it refuses the text.
+    pub fn get(&self) -> Result<&Tree, &SyntaxError> {
+        self.tree.get_or_init(|| Tree::parse(self.text)).as_ref()
+    }
+
+    /// The tree if it was parsed and the parser accepted the text.
+    pub fn into_tree(self) -> Option<Tree> {
+        self.tree.into_inner().and_then(Result::ok)
+    }
+
+    /// [`Tree::pos`]; the document's start if the position parser refused the text.
+    pub fn pos(&self, path: &Path) -> Pos {
+        self.get()
+            .map_or(Pos { line: 1, column: 1 }, |tree| tree.pos(path))
+    }
+
+    /// [`Tree::key_pos`]; the document's start if the position parser refused the text.
+    pub fn key_pos(&self, path: &Path) -> Pos {
+        self.get()
+            .map_or(Pos { line: 1, column: 1 }, |tree| tree.key_pos(path))
+    }
 }
 
 /// A syntax error, with where the parser stopped.
