@@ -577,9 +577,27 @@ impl StateFile {
         }
         let (action, answer) = decide(&state)?;
         let entry = Entry::new(state.history.entries + 1, by, action, &state.history.head);
-        history::append(&self.history_path(), &read, &entry)?;
         state.apply(&entry);
-        self.write(&state)?;
+        // The entry is flushed to the history while the new state is flushed to a file of its
+        // own; the state replaces the old one only once both are on disk, as when done in turn.
+        let history = self.history_path();
+        let staged = std::thread::scope(|scope| {
+            let appended = scope.spawn(|| history::append(&history, &read, &entry));
+            let staged = self.stage(&state);
+            let appended = appended
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            match (appended, staged) {
+                (Ok(()), staged) => staged,
+                (Err(e), staged) => {
+                    if let Ok(staged) = staged {
+                        staged.discard();
+                    }
+                    Err(e)
+                }
+            }
+        })?;
+        self.commit(staged)?;
         Ok((state, answer))
     }
 
@@ -688,6 +706,12 @@ impl StateFile {
     }
 
     fn write(&self, state: &State) -> anyhow::Result<()> {
+        let staged = self.stage(state)?;
+        self.commit(staged)
+    }
+
+    /// Writes `state` to a temporary file beside the state file and flushes it to disk.
+    fn stage(&self, state: &State) -> anyhow::Result<Staged> {
         let dir = self.dir();
         let mut text = serde_json::to_string_pretty(state).context("cannot encode the state")?;
         text.push('\n');
@@ -713,19 +737,41 @@ impl StateFile {
         let result = (|| {
             let mut file = File::create(&temporary)?;
             file.write_all(text.as_bytes())?;
-            file.sync_all()?;
-            fs::rename(&temporary, &self.path)
+            file.sync_all()
         })();
-        if let Err(e) = result {
-            let _ = fs::remove_file(&temporary);
+        let staged = Staged { temporary };
+        match result {
+            Ok(()) => Ok(staged),
+            Err(e) => {
+                staged.discard();
+                Err(e).with_context(|| format!("cannot write state file {}", self.path.display()))
+            }
+        }
+    }
+
+    /// Puts a staged state in place of the state file.
+    fn commit(&self, staged: Staged) -> anyhow::Result<()> {
+        if let Err(e) = fs::rename(&staged.temporary, &self.path) {
+            staged.discard();
             return Err(e)
                 .with_context(|| format!("cannot write state file {}", self.path.display()));
         }
         // The rename is durable only once the directory entry is; not every platform allows it.
-        if let Ok(directory) = File::open(dir) {
+        if let Ok(directory) = File::open(self.dir()) {
             let _ = directory.sync_all();
         }
         Ok(())
+    }
+}
+
+/// A new state on disk under a temporary name, not yet in place.
+struct Staged {
+    temporary: PathBuf,
+}
+
+impl Staged {
+    fn discard(self) {
+        let _ = fs::remove_file(&self.temporary);
     }
 }
 
