@@ -7,7 +7,6 @@
 //! silent FAIL at run time.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 use serde_json::Value as Json;
@@ -92,55 +91,13 @@ impl Compare {
     }
 }
 
-/// The regular expression of a `matches` expectation: checked when the checklist is read,
-/// compiled when a value is first matched against it. A run uses a few of a checklist's
-/// patterns, and compiling one costs many times what checking it does.
-#[derive(Clone, Debug)]
-pub struct Pattern {
-    source: String,
-    compiled: Arc<OnceLock<Option<Regex>>>,
-}
-
-impl Pattern {
-    /// The pattern, or why regex refuses it (its syntax, or a Unicode class it does not know).
-    fn new(source: String) -> Parsed<Pattern> {
-        if let Err(e) = regex_syntax::Parser::new().parse(&source) {
-            // The parser draws the pattern with a caret over several lines; the last line is
-            // the reason, which is what fits after file:line:column.
-            let text = e.to_string();
-            let reason = text
-                .lines()
-                .last()
-                .unwrap_or_default()
-                .trim_start_matches("error: ");
-            let message = format!("bad regular expression `{source}`: {reason}");
-            return Err(ExpectError::new(message));
-        }
-        Ok(Pattern {
-            source,
-            compiled: Arc::default(),
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
-
-    /// Whether `text` matches. A pattern that parses but is too large to compile (past regex's
-    /// 10 MiB limit) matches nothing: FAIL, where an ERROR naming the limit would be better.
-    pub fn is_match(&self, text: &str) -> bool {
-        let compiled = self.compiled.get_or_init(|| Regex::new(&self.source).ok());
-        compiled.as_ref().is_some_and(|regex| regex.is_match(text))
-    }
-}
-
 /// A parsed expectation on one field.
 #[derive(Clone, Debug)]
 pub enum Matcher {
     Equals(Json),
     Compare(Compare, f64),
     OneOf(Vec<Json>),
-    Matches(Pattern),
+    Matches(Regex),
     Contains(Json),
     StartsWith(String),
     Present(bool),
@@ -262,7 +219,18 @@ impl Matcher {
             "matches" => {
                 require_text(ty, "matches")?;
                 let pattern = text_of(value, "matches")?;
-                Ok(Matcher::Matches(Pattern::new(pattern)?))
+                let regex = Regex::new(&pattern).map_err(|e| {
+                    // The regex crate draws the pattern with a caret over several lines; the
+                    // last line is the reason, which is what fits after file:line:column.
+                    let text = e.to_string();
+                    let reason = text
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .trim_start_matches("error: ");
+                    ExpectError::new(format!("bad regular expression `{pattern}`: {reason}"))
+                })?;
+                Ok(Matcher::Matches(regex))
             }
             "starts_with" => {
                 require_text(ty, "starts_with")?;
@@ -782,25 +750,6 @@ mod tests {
         Matcher::parse(&serde_yaml::from_str(yaml).unwrap(), ty)
             .unwrap_err()
             .message
-    }
-
-    #[test]
-    fn patterns_are_checked_when_read_and_match_once_compiled() {
-        let tls = matcher("{matches: '^TLSv1\\.2'}", FieldType::Text);
-        assert!(tls.check(Some(&Json::from("TLSv1.2_2021"))));
-        assert!(!tls.check(Some(&Json::from("TLSv1"))));
-        assert_eq!(tls.to_string(), "matches /^TLSv1\\.2/");
-        assert_eq!(
-            error("{matches: '(x'}", FieldType::Text),
-            "bad regular expression `(x`: unclosed group"
-        );
-        // Refused by the translation to Unicode classes, not by the syntax.
-        assert!(error("{matches: '\\p{Klingon}'}", FieldType::Text).contains("Unicode"));
-        // Valid, but past regex's size limit when compiled: it matches nothing, never passes.
-        let pattern = r"(\w{1000}){1000}|a";
-        assert!(Regex::new(pattern).is_err(), "regex compiles it after all");
-        let huge = matcher(&format!("{{matches: '{pattern}'}}"), FieldType::Text);
-        assert!(!huge.check(Some(&Json::from("a"))));
     }
 
     #[test]
