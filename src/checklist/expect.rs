@@ -753,6 +753,15 @@ mod tests {
     }
 
     #[test]
+    fn a_pattern_too_large_to_compile_is_refused_when_read() {
+        // Past regex's compiled-size limit: refused at load, never left to fail (or, under
+        // `not:`, to pass) at run time.
+        let message = error(r"{matches: '^[\w.-]{1,255}$'}", FieldType::Text);
+        assert!(message.starts_with("bad regular expression"), "{message}");
+        assert!(message.contains("size limit"), "{message}");
+    }
+
+    #[test]
     fn comparisons_read_numbers_and_fail_on_absent_fields() {
         let at_least_30 = matcher("'>= 30'", FieldType::Number);
         assert!(at_least_30.check(Some(&Json::from(30))));

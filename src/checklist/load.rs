@@ -125,6 +125,13 @@ fn parse_lazily<'t, T: serde::de::DeserializeOwned>(
         return Err(single(origin, None, "the file is empty".into()));
     }
     let positions = LazyTree::new(text);
+    // serde_yaml's scanner slows down sharply on deeply nested flow collections (seconds at a
+    // depth of tens of thousands), where the position parser stops at a depth of 255.
+    if may_nest_deeper_than(text, 255)
+        && let Some(stop) = stopping_problems(&positions, origin)
+    {
+        return Err(stop);
+    }
     match serde_yaml::from_str(text) {
         Ok(raw) => Ok((raw, positions)),
         // A syntax error or a duplicate key, as the position parser words it, comes first.
@@ -136,6 +143,48 @@ fn parse_lazily<'t, T: serde::de::DeserializeOwned>(
             )
         })),
     }
+}
+
+/// Whether `text` may open more than `limit` flow collections (`[`, `{`) inside one another;
+/// brackets in quotes and comments count too, which only costs a parse that finds nothing.
+fn may_nest_deeper_than(text: &str, limit: usize) -> bool {
+    let mut depth = 0usize;
+    for byte in text.bytes() {
+        match byte {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether a mapping in the checklist's variables or checks has a key that is not text.
+fn non_text_keys(raw: &RawChecklist) -> bool {
+    fn in_value(value: &Value) -> bool {
+        match value {
+            Value::Mapping(map) => map
+                .iter()
+                .any(|(key, value)| !key.is_string() || in_value(value)),
+            Value::Sequence(items) => items.iter().any(in_value),
+            Value::Tagged(tagged) => in_value(&tagged.value),
+            _ => false,
+        }
+    }
+    fn in_item(item: &RawItem) -> bool {
+        item.verify.as_ref().is_some_and(in_value) || item.items.iter().any(in_item)
+    }
+    fn in_section(section: &RawSection) -> bool {
+        section.items.iter().any(in_item) || section.sections.iter().any(in_section)
+    }
+    raw.variables.keys().any(|key| !key.is_string())
+        || raw.variables.values().any(in_value)
+        || raw.phases.iter().any(|p| p.sections.iter().any(in_section))
 }
 
 /// The problems that make every other one untrustworthy: a syntax error, or keys given twice
@@ -243,7 +292,13 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
         );
     }
 
-    if !cx.problems.is_empty()
+    // Keys that serde_yaml told apart but that read the same (`1` and `"1"`) are duplicates to a
+    // reader, and to the JSON a check sees: only a mapping with a key that is not text can hide
+    // one, so only then (or when there are problems anyway) are the positions parsed to look.
+    // Text that serde_yaml read but yaml-rust2 refuses keeps its problems, without positions.
+    let suspect = !cx.problems.is_empty() || non_text_keys(&raw);
+    if suspect
+        && positions.get().is_ok()
         && let Some(stop) = stopping_problems(&positions, origin)
     {
         return Err(stop);
@@ -285,7 +340,7 @@ struct Context<'a> {
 
 impl Context<'_> {
     fn problem(&mut self, path: &Path, message: String) {
-        let pos = Some(self.tree.pos(path));
+        let pos = self.tree.pos(path);
         self.problems.push(Problem {
             origin: self.origin.to_string(),
             pos,
@@ -294,7 +349,7 @@ impl Context<'_> {
     }
 
     fn key_problem(&mut self, path: &Path, message: String) {
-        let pos = Some(self.tree.key_pos(path));
+        let pos = self.tree.key_pos(path);
         self.problems.push(Problem {
             origin: self.origin.to_string(),
             pos,
@@ -320,11 +375,11 @@ impl Context<'_> {
     fn unique_id(&mut self, path: &Path, id: &str) {
         self.check_id(path, id);
         if let Some(first) = self.ids.insert(id.to_string(), path.clone()) {
-            let line = self.tree.pos(&first).line;
-            self.problem(
-                path,
-                format!("id `{id}` is used twice (first at line {line})"),
-            );
+            let message = match self.tree.pos(&first) {
+                Some(pos) => format!("id `{id}` is used twice (first at line {})", pos.line),
+                None => format!("id `{id}` is used twice"),
+            };
+            self.problem(path, message);
         }
     }
 
@@ -401,7 +456,7 @@ impl Context<'_> {
                     let problem = match origin {
                         GivenIn::Checklist(at) => Problem {
                             origin: self.origin.to_string(),
-                            pos: Some(self.tree.pos(at)),
+                            pos: self.tree.pos(at),
                             message,
                         },
                         GivenIn::Elsewhere(given) => Problem {
@@ -1141,6 +1196,59 @@ mod tests {
         assert_eq!(
             problems,
             ["c:3:1: duplicate key `name` (first given at line 2)"]
+        );
+    }
+
+    /// A one-item checklist whose item is `item` (indented to sit under `items:`).
+    fn with_item(item: &str) -> String {
+        format!(
+            "barkcheck: 1\nname: T\nvariables:\n  domain: example.com\nphases:\n  - id: pre\n    \
+             title: Pre\n    sections:\n      - id: sec\n        title: Sec\n        items:\n{item}"
+        )
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match load_text(text, "c", &Overrides::default()) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.problems.iter().map(Problem::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn keys_that_read_the_same_are_duplicates_though_serde_yaml_tells_them_apart() {
+        let item = "          - id: it\n            text: T\n            verify:\n              \
+                    http: {url: \"http://127.0.0.1:9/\", headers: {1: a, \"1\": b}}\n              \
+                    expect:\n                status: 200\n";
+        assert_eq!(
+            problems(&with_item(item)),
+            [
+                "c:15:66: duplicate key `phases[0].sections[0].items[0].verify.http.headers.1` \
+              (first given at line 15)"
+            ]
+        );
+    }
+
+    #[test]
+    fn text_only_the_position_parser_refuses_keeps_its_problems_without_positions() {
+        // A tab after a colon: serde_yaml reads it, yaml-rust2 does not.
+        let clean = "          - id: m\n            text:\tM\n";
+        assert_eq!(problems(&with_item(clean)), Vec::<String>::new());
+        let twice = format!("{clean}          - id: m\n            text: again\n");
+        assert_eq!(problems(&with_item(&twice)), ["c: id `m` is used twice"]);
+    }
+
+    #[test]
+    fn deeply_nested_flow_collections_are_refused_by_the_position_parser_first() {
+        let deep = format!(
+            "          - id: m\n            text: T\n            notes: {}{}\n",
+            "[".repeat(50_000),
+            "]".repeat(50_000)
+        );
+        let found = problems(&with_item(&deep));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("invalid YAML: recursion limit exceeded"),
+            "{found:?}"
         );
     }
 

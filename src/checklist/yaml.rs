@@ -134,16 +134,15 @@ impl<'t> LazyTree<'t> {
         self.tree.into_inner().and_then(Result::ok)
     }
 
-    /// [`Tree::pos`]; the document's start if the position parser refused the text.
-    pub fn pos(&self, path: &Path) -> Pos {
-        self.get()
-            .map_or(Pos { line: 1, column: 1 }, |tree| tree.pos(path))
+    /// [`Tree::pos`]; none if the position parser refuses text that serde_yaml read (yaml-rust2
+    /// is stricter about a few things, such as a tab after a colon).
+    pub fn pos(&self, path: &Path) -> Option<Pos> {
+        self.get().ok().map(|tree| tree.pos(path))
     }
 
-    /// [`Tree::key_pos`]; the document's start if the position parser refused the text.
-    pub fn key_pos(&self, path: &Path) -> Pos {
-        self.get()
-            .map_or(Pos { line: 1, column: 1 }, |tree| tree.key_pos(path))
+    /// [`Tree::key_pos`]; none if the position parser refuses the text.
+    pub fn key_pos(&self, path: &Path) -> Option<Pos> {
+        self.get().ok().map(|tree| tree.key_pos(path))
     }
 }
 
@@ -257,10 +256,13 @@ impl Builder {
             Some(Open::Mapping(_, entries, pending)) => match pending.take() {
                 Some((key, key_pos)) => entries.push((key, key_pos, node)),
                 None => {
-                    // This node is a key. Complex keys are rare in checklists; their text is
-                    // kept empty and they are reported by serde_yaml if they matter.
+                    // This node is a key. Complex keys and aliases are rare in checklists; their
+                    // text is kept empty, never taken for a duplicate, and serde_yaml reports
+                    // them if they matter.
+                    let text = scalar_text.is_some();
                     let key = scalar_text.unwrap_or_default();
-                    if let Some((_, first, _)) = entries.iter().find(|(k, _, _)| *k == key) {
+                    let first = entries.iter().find(|(k, _, _)| text && *k == key);
+                    if let Some((_, first, _)) = first {
                         let path = path_of_key.join(key.as_str());
                         self.duplicates.push((path, node.pos, *first));
                     }
