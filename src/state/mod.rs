@@ -725,11 +725,13 @@ impl StateFile {
         let prefix = format!(".{name}.tmp");
         if let Ok(listing) = fs::read_dir(dir) {
             for stale in listing.flatten() {
-                if stale
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| n.starts_with(&prefix))
-                {
+                // `.s.json.tmp123`, never `.s.json.tmpx.tmp123` (another state file's).
+                let ours = |name: &str| {
+                    name.strip_prefix(&prefix).is_some_and(|pid| {
+                        !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+                    })
+                };
+                if stale.file_name().to_str().is_some_and(ours) {
                     let _ = fs::remove_file(stale.path());
                 }
             }

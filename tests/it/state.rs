@@ -351,3 +351,23 @@ fn in_terminal(d: &Path, command: &str) -> std::process::Child {
         .spawn()
         .expect("script(1) runs")
 }
+
+#[test]
+fn a_write_clears_only_its_own_state_files_leftover_temporary_files() {
+    let dir = setup();
+    let d = dir.path();
+    // What killed writers leave behind: one of this state file's, and one of another state
+    // file whose name starts with this one's.
+    let own = d.join(".s.json.tmp4242");
+    let other = d.join(".s.json.tmpx.tmp4242");
+    std::fs::write(&own, "partial").unwrap();
+    std::fs::write(&other, "another file's write in progress").unwrap();
+
+    let signed = bc(d, &["--state", "s.json", "sign", "plan", "--by", "ana"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    assert!(!own.exists(), "the state file's own leftover is removed");
+    assert!(
+        other.exists(),
+        "another state file's temporary file is left alone"
+    );
+}
