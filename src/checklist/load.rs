@@ -190,13 +190,17 @@ fn non_text_keys(raw: &RawChecklist) -> bool {
 /// The problems that make every other one untrustworthy: a syntax error, or keys given twice
 /// (serde_yaml stops at the first one; every one is listed here).
 fn stopping_problems(positions: &LazyTree, origin: &str) -> Option<LoadError> {
-    let tree = match positions.get() {
-        Ok(tree) => tree,
+    match positions.get() {
+        Ok(tree) => duplicate_keys(tree, origin),
         Err(e) => {
             let message = format!("invalid YAML: {}", e.message);
-            return Some(single(origin, Some(e.pos), message));
+            Some(single(origin, Some(e.pos), message))
         }
-    };
+    }
+}
+
+/// Every key given twice in one mapping, each where it is given again.
+fn duplicate_keys(tree: &Tree, origin: &str) -> Option<LoadError> {
     if tree.duplicate_keys.is_empty() {
         return None;
     }
@@ -298,8 +302,8 @@ pub fn load_text(text: &str, origin: &str, overrides: &Overrides) -> Result<Chec
     // Text that serde_yaml read but yaml-rust2 refuses keeps its problems, without positions.
     let suspect = !cx.problems.is_empty() || non_text_keys(&raw);
     if suspect
-        && positions.get().is_ok()
-        && let Some(stop) = stopping_problems(&positions, origin)
+        && let Ok(tree) = positions.get()
+        && let Some(stop) = duplicate_keys(tree, origin)
     {
         return Err(stop);
     }

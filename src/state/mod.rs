@@ -587,15 +587,13 @@ impl StateFile {
             let appended = appended
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            match (appended, staged) {
-                (Ok(()), staged) => staged,
-                (Err(e), staged) => {
-                    if let Ok(staged) = staged {
-                        staged.discard();
-                    }
-                    Err(e)
+            if let Err(e) = appended {
+                if let Ok(staged) = staged {
+                    staged.discard();
                 }
+                return Err(e);
             }
+            staged
         })?;
         self.commit(staged)?;
         Ok((state, answer))
