@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
 
 use crate::checklist::{Checklist, Entry, Item, Phase, plain};
 use crate::state::history::RunResult;
@@ -213,25 +214,31 @@ pub async fn run_phase_with(
         progress.total.store(checks.count(), Ordering::Relaxed);
     }
 
-    // Start every automated check at once; the inventory shares the calls between them.
-    let mut tasks = Vec::with_capacity(selected.len());
-    for &i in &selected {
-        let entry = &all[i];
-        let task = match (&entry.item.check, &inventory, entry.excluded_by) {
-            (Some(check), Some(inventory), None) => {
-                let (check, inventory) = (check.clone(), inventory.clone());
-                let progress = options.progress.clone();
-                Some(tokio::spawn(async move {
-                    let verdict = decide(&check, &inventory).await;
-                    if let Some(progress) = progress {
-                        progress.done.fetch_add(1, Ordering::Relaxed);
-                    }
-                    verdict
-                }))
+    // Start every automated check at once; the inventory shares the calls between them. The
+    // checks that call AWS start first: their round trips are the long ones, and the local work
+    // of the others (probes' TLS handshakes, commands) would otherwise run ahead of sending them.
+    let mut tasks: Vec<Option<JoinHandle<Verdict>>> = selected.iter().map(|_| None).collect();
+    for calls_aws in [true, false] {
+        for (task, &i) in tasks.iter_mut().zip(&selected) {
+            let entry = &all[i];
+            let (Some(check), Some(inventory), None) =
+                (&entry.item.check, &inventory, entry.excluded_by)
+            else {
+                continue;
+            };
+            if check.kind.aws_calls().is_empty() == calls_aws {
+                continue;
             }
-            _ => None,
-        };
-        tasks.push(task);
+            let (check, inventory) = (check.clone(), inventory.clone());
+            let progress = options.progress.clone();
+            *task = Some(tokio::spawn(async move {
+                let verdict = decide(&check, &inventory).await;
+                if let Some(progress) = progress {
+                    progress.done.fetch_add(1, Ordering::Relaxed);
+                }
+                verdict
+            }));
+        }
     }
 
     let now = Timestamp::now();
