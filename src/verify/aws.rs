@@ -60,6 +60,7 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
     // The SDK's own HTTPS client (hyper 1, rustls with aws-lc), behind the per-service bound.
     let https = aws_smithy_http_client::Builder::new()
         .tls_provider(tls_provider())
+        .tls_context(super::roots::sdk_tls_context())
         .build_https();
     let per_service = options
         .max_concurrency
