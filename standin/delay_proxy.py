@@ -9,7 +9,9 @@ relays the answer as it comes: status, reason, headers and body, a chunked answe
 a HEAD answer with its Content-Length and no body. Only the hop-by-hop headers (Connection,
 Transfer-Encoding, ...) are the proxy's own: a chunked request body is forwarded with a
 Content-Length. Each client connection is kept alive as long as the client wants it and has its
-own kept-alive connection upstream, so the SDK's connection reuse shows through unchanged.
+own kept-alive connection upstream, so the SDK's connection reuse shows through unchanged. A new
+upstream connection is opened before the wait, not after it, so that the wait is all the proxy
+adds to a request's round trip.
 
 It binds 127.0.0.1 on a free port (or --port), forwards only to a loopback upstream, and prints
 one line, `READY http://127.0.0.1:PORT`, to stdout; logs go to stderr. It stops on SIGTERM,
@@ -135,6 +137,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         try:
             delay = self.server.delay_ms
             if delay:
+                self._connect_while_waiting()
                 time.sleep(delay / 1000)
             try:
                 response = self._send_upstream(body)
@@ -171,6 +174,16 @@ class ProxyHandler(BaseHTTPRequestHandler):
             self._upstream.connect()
             self._upstream.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return self._upstream
+
+    def _connect_while_waiting(self) -> None:
+        """Opens the upstream connection, when there is none yet, before the delay rather than
+        after it: the delay stands for the whole network round trip, and the proxy's own connect
+        (and the stand-in's accepting it) would otherwise be added on top of it. A failure here
+        is left to the forward after the delay, which reports it."""
+        try:
+            self._connection()
+        except OSError:
+            self._drop_upstream()
 
     def _drop_upstream(self) -> None:
         if self._upstream is not None:
