@@ -228,3 +228,77 @@ fn max_concurrency_one_sends_one_request_of_a_service_at_a_time() {
     );
     assert_eq!(refused.code, 2, "{}", refused.stderr);
 }
+
+/// The AWS client trusts the system's CAs, which barkcheck reads once for the client and the
+/// probes alike: an HTTPS endpoint whose CA is in `SSL_CERT_FILE` is reached, and with the
+/// system's own CAs alone the same endpoint is an ERROR that names its certificate, and is never
+/// sent the request.
+#[test]
+fn the_aws_client_reaches_an_endpoint_only_through_a_ca_the_system_trusts() {
+    let web = crate::harness::WebStandIn::start();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("no-ca-directory")).unwrap();
+    std::fs::write(
+        dir.path().join("cdn.yaml"),
+        "barkcheck: 1\nname: CDN\nphases:\n  - id: check\n    title: Check\n    sections:\n      \
+         - id: cdn\n        title: CDN\n        items:\n          - id: cdn-https\n            \
+         text: The CDN redirects to HTTPS\n            verify:\n              \
+         cloudfront_distribution: app.example.test\n              expect:\n                \
+         default_cache_behavior.viewer_protocol_policy: redirect-to-https\n",
+    )
+    .unwrap();
+    let run_with = |trusted: bool| {
+        let mut command = barkcheck(dir.path(), &web.base("https"));
+        if trusted {
+            command
+                .env("SSL_CERT_FILE", web.ca_cert())
+                .env("SSL_CERT_DIR", dir.path().join("no-ca-directory"));
+        }
+        command.args([
+            "--checklist",
+            "cdn.yaml",
+            "run",
+            "--phase",
+            "check",
+            "--format",
+            "json",
+        ]);
+        let result = ran(command.output().unwrap());
+        // 3: an item could not be verified.
+        assert_eq!(result.code, 3, "{}", result.stderr);
+        let report = result.json();
+        assert_eq!(outcome(&report, "cdn-https"), "ERROR");
+        message(&report, "cdn-https").to_string()
+    };
+    let listed = |log: &serde_json::Value| {
+        log["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r[0] == "https" && r[2].as_str().unwrap().contains("/distribution"))
+            .count()
+    };
+
+    let untrusted = run_with(false);
+    assert!(
+        untrusted.to_lowercase().contains("certificate"),
+        "an unknown CA must be named as the cause: {untrusted}"
+    );
+    assert_eq!(
+        listed(&web.log()),
+        0,
+        "the request went out over an untrusted connection"
+    );
+
+    // Trusted, the request arrives; the stand-in knows no CloudFront and answers 404, which is
+    // an ERROR of its own, not one of the certificate.
+    let trusted = run_with(true);
+    assert!(
+        listed(&web.log()) >= 1,
+        "the request never arrived: {trusted}"
+    );
+    assert!(
+        !trusted.to_lowercase().contains("certificate"),
+        "a CA in SSL_CERT_FILE must be trusted: {trusted}"
+    );
+}
