@@ -118,6 +118,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._upstream: http.client.HTTPConnection | None = None
+        # Whether the upstream connection has carried an answer: only such a kept-alive one may
+        # have been closed meanwhile and is worth a second try; a fresh one failing is final.
+        self._upstream_answered = False
         self.server.stats.connected()
 
     def finish(self):
@@ -189,13 +192,14 @@ class ProxyHandler(BaseHTTPRequestHandler):
         if self._upstream is not None:
             self._upstream.close()
             self._upstream = None
+        self._upstream_answered = False
 
     def _send_upstream(self, body: bytes) -> http.client.HTTPResponse:
         """The request sent upstream on this connection's upstream connection; once more on a
         fresh one if the kept-alive one was closed meanwhile."""
         own = _connection_tokens(self.headers)
         for attempt in (1, 2):
-            reused = self._upstream is not None
+            reused = self._upstream is not None and self._upstream_answered
             conn = self._connection()
             try:
                 conn.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
@@ -211,7 +215,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
                 if body or "Content-Length" in self.headers or self.command in ("POST", "PUT"):
                     conn.putheader("Content-Length", str(len(body)))
                 conn.endheaders(body or None)
-                return conn.getresponse()
+                response = conn.getresponse()
+                self._upstream_answered = True
+                return response
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 self._drop_upstream()
                 if attempt == 2 or not reused:
