@@ -11,11 +11,19 @@ pub fn run(global: &Global) -> anyhow::Result<u8> {
     let verification = workspace.state.verify()?;
     let history = workspace.state.describe_history();
     if verification.problems.is_empty() {
+        let state = workspace.state.describe();
+        let snapshot = match verification.behind {
+            0 => format!("{state} is what they record"),
+            behind => format!(
+                "{state} is what the first {} record, {behind} behind: its write failed after \
+                 the history's; every read replays the rest, and the next change brings it up \
+                 to date",
+                verification.entries - behind
+            ),
+        };
         report::print_text(&format!(
-            "verified: {} history entries in {} chain intact, and {} is what they record",
-            verification.entries,
-            history,
-            workspace.state.describe()
+            "verified: {} history entries in {} chain intact, and {snapshot}",
+            verification.entries, history
         ))?;
         return Ok(0);
     }

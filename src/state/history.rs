@@ -162,7 +162,7 @@ pub struct Read {
 /// Reads every entry; a line that is not an entry is an error naming its line, except a last
 /// line without its newline, which a killed writer left and which never counted.
 pub fn read(path: &Path) -> anyhow::Result<Read> {
-    let text = match fs::read_to_string(path) {
+    let text = match super::read_regular_file(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Read::default()),
         Err(e) => return Err(e).with_context(|| format!("cannot read history {}", path.display())),

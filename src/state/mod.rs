@@ -349,6 +349,12 @@ impl StateFile {
         let mut file = StateFile::new(where_.to_path_buf(), checklist, environment);
         if let Some(location) = S3Location::parse(&text, aws) {
             file.s3 = Some(location?);
+        } else if where_.is_dir() {
+            bail!(
+                "state {} is a directory: --state takes the path of the state file, such as {}",
+                where_.display(),
+                where_.join("barkcheck-state.json").display()
+            );
         }
         Ok(file)
     }
@@ -476,7 +482,7 @@ impl StateFile {
     }
 
     fn read_snapshot(&self) -> anyhow::Result<State> {
-        let text = match fs::read_to_string(&self.path) {
+        let text = match read_regular_file(&self.path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(State::new(&self.checklist, &self.environment));
@@ -581,21 +587,31 @@ impl StateFile {
         // The entry is flushed to the history while the new state is flushed to a file of its
         // own; the state replaces the old one only once both are on disk, as when done in turn.
         let history = self.history_path();
-        let staged = std::thread::scope(|scope| {
+        let (appended, staged) = std::thread::scope(|scope| {
             let appended = scope.spawn(|| history::append(&history, &read, &entry));
             let staged = self.stage(&state);
             let appended = appended
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            if let Err(e) = appended {
-                if let Ok(staged) = staged {
-                    staged.discard();
-                }
-                return Err(e);
+            (appended, staged)
+        });
+        if let Err(e) = appended {
+            if let Ok(staged) = staged {
+                staged.discard();
             }
-            staged
+            return Err(e);
+        }
+        // The history is the record: once the entry is in it, it counts, and the state file is
+        // rebuilt from the history when next read. Recording it again would record it twice.
+        staged.and_then(|staged| self.commit(staged)).map_err(|e| {
+            e.context(format!(
+                "entry {} is recorded in the history {}, but the state file could not be \
+                     updated; it is rebuilt from the history when next read, so do not record \
+                     this again",
+                entry.seq,
+                history.display()
+            ))
         })?;
-        self.commit(staged)?;
         Ok((state, answer))
     }
 
@@ -661,14 +677,31 @@ impl StateFile {
             return Ok(Verification {
                 entries: read.entries.len(),
                 problems,
+                behind: 0,
+            });
+        }
+        // The state file is a snapshot of the first entries it counts. It may count fewer than
+        // the history holds (a state write that failed after its entry was appended: reads
+        // replay the rest), never more.
+        let counted = usize::try_from(snapshot.history.entries).unwrap_or(usize::MAX);
+        if counted > read.entries.len() {
+            problems.push(format!(
+                "state {} counts {counted} recorded entries but its history holds {}: entries \
+                 were lost from the history after they were recorded",
+                self.describe(),
+                read.entries.len()
+            ));
+            return Ok(Verification {
+                entries: read.entries.len(),
+                problems,
+                behind: 0,
             });
         }
         let mut replayed = State::new(&self.checklist, &snapshot.environment);
-        for entry in &read.entries {
+        for entry in &read.entries[..counted] {
             replayed.apply(entry);
         }
-        let behind = snapshot.history.entries + 1 == read.entries.len() as u64;
-        if replayed.recorded() != snapshot.recorded() && !behind {
+        if replayed.recorded() != snapshot.recorded() {
             problems.push(format!(
                 "state {} differs from what its history records: {}",
                 self.describe(),
@@ -678,6 +711,7 @@ impl StateFile {
         Ok(Verification {
             entries: read.entries.len(),
             problems,
+            behind: read.entries.len() - counted,
         })
     }
 
@@ -737,6 +771,10 @@ impl StateFile {
         let result = (|| {
             let mut file = File::create(&temporary)?;
             file.write_all(text.as_bytes())?;
+            // The new state keeps the old one's permissions: one kept private stays private.
+            if let Ok(old) = fs::metadata(&self.path) {
+                file.set_permissions(old.permissions())?;
+            }
             file.sync_all()
         })();
         let staged = Staged { temporary };
@@ -780,6 +818,9 @@ impl Staged {
 pub struct Verification {
     pub entries: usize,
     pub problems: Vec<String>,
+    /// History entries the state file does not count yet: its write failed after they were
+    /// appended. Reads replay them, and the next change writes the state file whole.
+    pub behind: usize,
 }
 
 /// The recorded differences between a snapshot and a replay, in words.
@@ -820,6 +861,21 @@ fn differences(snapshot: &State, replayed: &State) -> Vec<String> {
         out.push("the history mark differs".into());
     }
     out
+}
+
+/// A file's text, refusing what is not a regular file (a directory, a device, a FIFO), which
+/// would otherwise be read without end or block.
+pub(crate) fn read_regular_file(path: &Path) -> std::io::Result<String> {
+    let mut file = File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file, &mut text)?;
+    Ok(text)
 }
 
 fn lock_path(path: &Path) -> PathBuf {

@@ -596,3 +596,43 @@ fn the_log_of_an_unknown_item_is_an_error_with_a_suggestion() {
         unknown.stderr
     );
 }
+
+#[test]
+fn a_state_file_behind_its_history_verifies_and_one_edited_while_behind_does_not() {
+    let dir = setup();
+    let d = dir.path();
+    assert_eq!(bc(d, &["sign", "plan", "--by", "ana"]).code, 0);
+    let after_first = std::fs::read_to_string(state(d)).unwrap();
+    assert_eq!(bc(d, &["sign", "brief", "--by", "ben"]).code, 0);
+    assert_eq!(bc(d, &["sign", "hour-one", "--by", "cy"]).code, 0);
+    // What state writes that failed after their entries were appended leave behind: the state
+    // file of entry 1 beside a history of 3.
+    std::fs::write(state(d), &after_first).unwrap();
+
+    let verified = bc(d, &["verify"]);
+    assert_eq!(verified.code, 0, "{}", verified.stdout);
+    assert!(
+        verified
+            .stdout
+            .contains("is what the first 1 record, 2 behind"),
+        "{}",
+        verified.stdout
+    );
+    // Reads replay the rest: all three sign-offs count.
+    let now = report(d);
+    for id in ["plan", "brief", "hour-one"] {
+        assert_eq!(outcome(&now, id), "SIGNED", "{id}");
+    }
+
+    // A snapshot edited by hand is found though it is behind.
+    let forged = after_first.replace("\"by\": \"ana\"", "\"by\": \"the-cto\"");
+    assert_ne!(forged, after_first);
+    std::fs::write(state(d), forged).unwrap();
+    let edited = bc(d, &["verify"]);
+    assert_eq!(edited.code, 1, "{}", edited.stdout);
+    assert!(
+        edited.stdout.contains("the sign-off of plan differs"),
+        "{}",
+        edited.stdout
+    );
+}

@@ -371,3 +371,67 @@ fn a_write_clears_only_its_own_state_files_leftover_temporary_files() {
         "another state file's temporary file is left alone"
     );
 }
+
+#[test]
+fn a_state_path_that_is_a_directory_is_refused_and_nothing_is_created() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::create_dir(d.join("records")).unwrap();
+    let before: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+
+    let signed = bc(d, &["--state", "records", "sign", "plan", "--by", "ana"]);
+    assert_eq!(signed.code, 2, "{}", signed.stderr);
+    assert!(
+        signed.stderr.contains("records is a directory"),
+        "says which path and what is wrong with it: {}",
+        signed.stderr
+    );
+    let after: Vec<_> = std::fs::read_dir(d)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(before, after, "no lock or state file was left beside it");
+    assert_eq!(std::fs::read_dir(d.join("records")).unwrap().count(), 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_history_that_is_not_a_regular_file_is_refused_not_read() {
+    let dir = setup();
+    let d = dir.path();
+    // A history that is a directory (a symlink to a device or a FIFO is refused the same way,
+    // before anything is read from it).
+    std::fs::create_dir(d.join("s.history.jsonl")).unwrap();
+    let signed = bc(d, &["--state", "s.json", "sign", "plan", "--by", "ana"]);
+    assert_eq!(signed.code, 2, "{}", signed.stderr);
+    assert!(
+        signed.stderr.contains("s.history.jsonl") && signed.stderr.contains("not a regular file"),
+        "{}",
+        signed.stderr
+    );
+    assert!(!d.join("s.json").exists(), "nothing was recorded");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_state_file_keeps_its_permissions_when_it_is_rewritten() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = setup();
+    let d = dir.path();
+    let state = d.join("s.json");
+    let signed = bc(d, &["--state", "s.json", "sign", "plan", "--by", "ana"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o600)).unwrap();
+
+    let signed = bc(d, &["--state", "s.json", "sign", "sms", "--by", "ana"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    let mode = std::fs::metadata(&state).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "a private state file stays private");
+    let text = std::fs::read_to_string(&state).unwrap();
+    assert!(text.contains("\"sms\""), "the second sign-off is in it");
+}
