@@ -142,7 +142,20 @@ def _protocol_and_operation(service, method, path, headers, body) -> tuple[str, 
     action = _query_action(path, headers, body)
     if action:
         return ("ec2" if service == "ec2" else "query"), action
-    return MODELS.rest_protocol(service), MODELS.rest_operation(service, method, path)
+    operation = MODELS.rest_operation(service, method, path)
+    if service == "s3":
+        operation = _s3_operation(operation, path, headers)
+    return MODELS.rest_protocol(service), operation
+
+
+def _s3_operation(operation: str, path: str, headers) -> str:
+    """S3 operations that share their method and path with another, told apart as S3 does: a
+    copy names its source in a header, and an upload's abort carries its upload id."""
+    if operation == "CopyObject" and "x-amz-copy-source" not in headers:
+        return "PutObject"
+    if operation == "AbortMultipartUpload" and "uploadId" not in parse_qs(urlsplit(path).query):
+        return "DeleteObject"
+    return operation
 
 
 def _query_action(path, headers, body) -> str | None:
@@ -499,6 +512,7 @@ def _normalize_rule(rule: dict) -> dict:
         "pass_through",
         "after",
         "rewrite",
+        "drop_answer",
     }
     if unknown:
         raise ValueError(f"unknown rule fields: {sorted(unknown)}")
@@ -522,8 +536,11 @@ def _normalize_rule(rule: dict) -> dict:
         "times": times,
         "delay_ms": int(rule.get("delay_ms") or 0),
         "after": int(rule.get("after") or 0),
-        "pass_through": bool(rule.get("pass_through", False)) or bool(rewrite),
+        "pass_through": bool(rule.get("pass_through", False))
+        or bool(rewrite)
+        or bool(rule.get("drop_answer", False)),
         "rewrite": rewrite,
+        "drop_answer": bool(rule.get("drop_answer", False)),
     }
 
 
@@ -1147,6 +1164,12 @@ class FrontHandler(BaseHTTPRequestHandler):
             self._send(*answer)
             return True
         answer = self._answer_of_moto(request, body, rule)
+        if rule and rule["drop_answer"]:
+            # The request took effect, but its answer is lost on the way: the connection closes
+            # without one, as when a network drops it.
+            LOG.info("fault %s %s: answer dropped", request.service, request.operation)
+            self.close_connection = True
+            return False
         if cache is not None:
             cache.put(ticket, answer)
         self._send(*answer)
