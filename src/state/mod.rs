@@ -349,12 +349,19 @@ impl StateFile {
         let mut file = StateFile::new(where_.to_path_buf(), checklist, environment);
         if let Some(location) = S3Location::parse(&text, aws) {
             file.s3 = Some(location?);
+        } else if text.starts_with("s3:") {
+            bail!("state {text} is neither s3://BUCKET/KEY nor a file's path");
         } else if where_.is_dir() {
             bail!(
                 "state {} is a directory: --state takes the path of the state file, such as {}",
                 where_.display(),
                 where_.join("barkcheck-state.json").display()
             );
+        } else if fs::symlink_metadata(where_).is_ok_and(|m| m.file_type().is_symlink()) {
+            // A symlinked state file is written where it really is: its lock, its temporary
+            // file and its history sit beside it there, and the link stays a link.
+            file.path = fs::canonicalize(where_)
+                .with_context(|| format!("state {} is a link to nothing", where_.display()))?;
         }
         Ok(file)
     }
@@ -432,7 +439,7 @@ impl StateFile {
             return match s3.get()? {
                 Some((document, _)) => {
                     self.check_owner(&document.state)?;
-                    Ok(document.state)
+                    Ok(self.replayed(&document.state, &document.history, true))
                 }
                 None => Ok(State::new(&self.checklist, &self.environment)),
             };
@@ -458,27 +465,34 @@ impl StateFile {
                 read.entries.len()
             );
         }
-        if read.entries.is_empty() || history::check_chain(&read.entries).is_some() {
+        let complete = snapshot.history.entries == read.entries.len() as u64;
+        let state = self.replayed(&snapshot, &read.entries, complete);
+        Ok((state, read))
+    }
+
+    /// The state that replaying `entries` gives, with the snapshot's walk position (which is
+    /// not part of the record). The history is the record and the state its snapshot:
+    /// rebuilding from the history means a state edited by hand is never trusted, and an entry
+    /// whose state write was cut off or failed still counts. With an intact chain only; when
+    /// `complete` (the snapshot counts every entry) and differs, a warning says so.
+    fn replayed(&self, snapshot: &State, entries: &[Entry], complete: bool) -> State {
+        if entries.is_empty() || history::check_chain(entries).is_some() {
             // Nothing to replay, or a broken chain that `record` refuses and `verify` reports.
-            return Ok((snapshot, read));
+            return snapshot.clone();
         }
-        // The history is the record; the state file is its snapshot. Rebuilding from the
-        // history means a state file edited by hand is never trusted, and an entry whose state
-        // write was cut off still counts.
         let mut state = State::new(&self.checklist, &snapshot.environment);
-        for entry in &read.entries {
+        for entry in entries {
             state.apply(entry);
         }
         state.walk = snapshot.walk.clone();
-        let complete = snapshot.history.entries == read.entries.len() as u64;
         if complete && state.recorded() != snapshot.recorded() {
             eprintln!(
-                "barkcheck: warning: state file {} differs from its history; the history is \
-                 used (see `barkcheck verify`)",
-                self.path.display()
+                "barkcheck: warning: state {} differs from its history; the history is used \
+                 (see `barkcheck verify`)",
+                self.describe()
             );
         }
-        Ok((state, read))
+        state
     }
 
     fn read_snapshot(&self) -> anyhow::Result<State> {
@@ -553,6 +567,7 @@ impl StateFile {
                 check,
                 || self.empty_document(),
                 |document| {
+                    document.state = self.replayed(&document.state, &document.history, true);
                     let (action, answer) = decide(&document.state)?;
                     let state = &mut document.state;
                     let entry =
@@ -623,6 +638,7 @@ impl StateFile {
                 check,
                 || self.empty_document(),
                 |document| {
+                    document.state = self.replayed(&document.state, &document.history, true);
                     change(&mut document.state);
                     Ok(())
                 },
@@ -638,13 +654,17 @@ impl StateFile {
     pub fn verify(&self) -> anyhow::Result<Verification> {
         let (snapshot, read) = match &self.s3 {
             Some(s3) => match s3.get()? {
-                Some((d, _)) => (
-                    d.state,
-                    history::Read {
-                        entries: d.history,
-                        torn_tail: None,
-                    },
-                ),
+                Some((d, _)) => {
+                    // Another checklist's or environment's object is refused, as elsewhere.
+                    self.check_owner(&d.state)?;
+                    (
+                        d.state,
+                        history::Read {
+                            entries: d.history,
+                            torn_tail: None,
+                        },
+                    )
+                }
                 None => (
                     State::new(&self.checklist, &self.environment),
                     history::Read::default(),
@@ -684,6 +704,18 @@ impl StateFile {
         // the history holds (a state write that failed after its entry was appended: reads
         // replay the rest), never more.
         let counted = usize::try_from(snapshot.history.entries).unwrap_or(usize::MAX);
+        if counted == 0 && !read.entries.is_empty() {
+            problems.push(format!(
+                "state {} is missing or counts none of the {} entries of its history",
+                self.describe(),
+                read.entries.len()
+            ));
+            return Ok(Verification {
+                entries: read.entries.len(),
+                problems,
+                behind: 0,
+            });
+        }
         if counted > read.entries.len() {
             problems.push(format!(
                 "state {} counts {counted} recorded entries but its history holds {}: entries \
@@ -866,6 +898,13 @@ fn differences(snapshot: &State, replayed: &State) -> Vec<String> {
 /// A file's text, refusing what is not a regular file (a directory, a device, a FIFO), which
 /// would otherwise be read without end or block.
 pub(crate) fn read_regular_file(path: &Path) -> std::io::Result<String> {
+    // Checked before opening too: opening a FIFO waits for a writer.
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
     let mut file = File::open(path)?;
     if !file.metadata()?.is_file() {
         return Err(std::io::Error::new(

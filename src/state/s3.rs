@@ -126,14 +126,28 @@ impl S3Location {
     ) -> anyhow::Result<T> {
         Self::runtime()?.block_on(async {
             let client = self.client().await?;
+            // The history entry of the last write S3 refused, and the change's answer. A write
+            // whose answer was lost is retried by the SDK and then refused, as the object has
+            // changed: by that very write. Its entry in the history tells the two apart.
+            let mut refused: Option<(String, T)> = None;
             for attempt in 0..ATTEMPTS {
                 let current = self.get_with(&client).await?;
                 let (mut document, etag) = match current {
                     Some((document, etag)) => (document, Some(etag)),
                     None => (empty(), None),
                 };
+                if let Some((digest, answer)) = refused.take()
+                    && document.history.iter().any(|e| e.digest == digest)
+                {
+                    return Ok(answer);
+                }
                 check(&document)?;
+                let before = document.history.len();
                 let answer = change(&mut document)?;
+                let entry = match document.history.get(before..) {
+                    Some([.., added]) => Some(added.digest.clone()),
+                    _ => None,
+                };
                 let body =
                     serde_json::to_vec_pretty(&document).context("cannot encode the state")?;
                 let mut put = client
@@ -149,6 +163,7 @@ impl S3Location {
                 match put.send().await {
                     Ok(_) => return Ok(answer),
                     Err(e) if conflict(&e) => {
+                        refused = entry.map(|digest| (digest, answer));
                         // Someone else wrote first: back off a little, with jitter, and redo.
                         let jitter = u64::from(std::process::id() % 7 + attempt % 5);
                         tokio::time::sleep(Duration::from_millis(20 + 15 * jitter)).await;

@@ -146,3 +146,120 @@ fn a_state_object_of_another_checklist_is_refused_and_left_alone() {
         bad_url.stderr
     );
 }
+
+#[test]
+fn a_write_whose_answer_is_lost_is_recorded_once() {
+    let standin = StandIn::start("compliant");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let state = "s3://barkbase-frontend-prod/barkcheck/lost.json";
+    let bc = |args: &[&str]| {
+        let mut full = vec!["--state", state];
+        full.extend_from_slice(args);
+        run(d, &standin.url, &full)
+    };
+    assert_eq!(bc(&["sign", "blockers-resolved", "--by", "ana"]).code, 0);
+    // The next write reaches S3 but its answer does not come back: the SDK sends it again and
+    // S3 refuses that, since the object has changed (by the write itself).
+    let lose_one_answer = serde_json::json!([
+        {"service": "s3", "operation": "PutObject", "drop_answer": true, "times": 1}
+    ]);
+    standin.faults(lose_one_answer.clone());
+    let signed = bc(&["sign", "code-freeze-implemented", "--by", "ben"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    standin.faults(lose_one_answer);
+    let unsigned = bc(&["unsign", "blockers-resolved", "--by", "ana"]);
+    assert_eq!(unsigned.code, 0, "the unsign landed: {}", unsigned.stderr);
+
+    let puts = standin
+        .requests()
+        .iter()
+        .filter(|(service, operation)| service == "s3" && operation == "PutObject")
+        .count();
+    assert_eq!(puts, 5, "three writes, two of them sent twice");
+    let log = bc(&["log"]);
+    assert!(
+        log.stdout.contains("(3 entries)"),
+        "each change once:\n{}",
+        log.stdout
+    );
+    assert_eq!(bc(&["verify"]).code, 0);
+}
+
+#[test]
+fn an_s3_state_edited_by_hand_is_not_trusted_over_its_history() {
+    let standin = StandIn::start("compliant");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (bucket, key) = ("barkbase-frontend-prod", "barkcheck/forged.json");
+    let state = format!("s3://{bucket}/{key}");
+    let signed = run(
+        d,
+        &standin.url,
+        &[
+            "--state",
+            &state,
+            "sign",
+            "blockers-resolved",
+            "--by",
+            "ana",
+        ],
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    // A sign-off added to the object's state by hand, copied from the real one.
+    let forge = format!(
+        "import boto3, json\n\
+         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
+         \x20   aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         doc = json.loads(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read())\n\
+         signoffs = doc['state']['signoffs']\n\
+         signoffs['code-freeze-implemented'] = dict(signoffs['blockers-resolved'], by='mallory')\n\
+         s3.put_object(Bucket='{bucket}', Key='{key}', Body=json.dumps(doc).encode())\n",
+        url = standin.url
+    );
+    let forged = std::process::Command::new(crate::harness::standin_python())
+        .args(["-c", &forge])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        forged.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forged.stderr)
+    );
+
+    let verify = run(d, &standin.url, &["--state", &state, "verify"]);
+    assert_eq!(verify.code, 1, "verify finds the edit: {}", verify.stdout);
+
+    let report = run(
+        d,
+        &standin.url,
+        &[
+            "--state",
+            &state,
+            "run",
+            "--phase",
+            "pre-deploy",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(
+        report.stderr.contains("differs from its history"),
+        "{}",
+        report.stderr
+    );
+    let report = report.json();
+    assert_eq!(
+        crate::harness::outcome(&report, "blockers-resolved"),
+        "SIGNED"
+    );
+    assert_eq!(
+        crate::harness::outcome(&report, "code-freeze-implemented"),
+        "PENDING",
+        "the forged sign-off does not count"
+    );
+    // The run's record wrote the state rebuilt from the history: the edit is gone.
+    let verify = run(d, &standin.url, &["--state", &state, "verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stdout);
+}

@@ -435,3 +435,93 @@ fn the_state_file_keeps_its_permissions_when_it_is_rewritten() {
     let text = std::fs::read_to_string(&state).unwrap();
     assert!(text.contains("\"sms\""), "the second sign-off is in it");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_as_the_state_file_is_refused_without_waiting_for_a_writer() {
+    let dir = setup();
+    let d = dir.path();
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("s.json"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let status = bc(d, &["--state", "s.json", "status"]);
+    assert_eq!(status.code, 2, "{}", status.stderr);
+    assert!(
+        status.stderr.contains("not a regular file"),
+        "{}",
+        status.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlinked_state_file_is_written_where_it_really_is_and_stays_a_link() {
+    let dir = setup();
+    let d = dir.path();
+    std::fs::create_dir(d.join("real")).unwrap();
+    std::fs::create_dir(d.join("work")).unwrap();
+    let signed = bc(
+        d,
+        &["--state", "real/s.json", "sign", "plan", "--by", "ana"],
+    );
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    std::os::unix::fs::symlink(d.join("real/s.json"), d.join("work/s.json")).unwrap();
+
+    let signed = bc(d, &["--state", "work/s.json", "sign", "sms", "--by", "ben"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    let link = std::fs::symlink_metadata(d.join("work/s.json")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link is still a link");
+    assert!(
+        !d.join("work/s.history.jsonl").exists() && !d.join("work/s.json.lock").exists(),
+        "history and lock sit beside the real file"
+    );
+    let log = bc(d, &["--state", "real/s.json", "log"]);
+    assert!(log.stdout.contains("(2 entries)"), "{}", log.stdout);
+    assert_eq!(bc(d, &["--state", "work/s.json", "verify"]).code, 0);
+}
+
+#[test]
+fn a_mistyped_s3_url_is_refused_rather_than_taken_for_a_path() {
+    let dir = setup();
+    let d = dir.path();
+    let status = bc(
+        d,
+        &[
+            "--state",
+            "s3:/team-state/x.json",
+            "sign",
+            "plan",
+            "--by",
+            "a",
+        ],
+    );
+    assert_eq!(status.code, 2, "{}", status.stderr);
+    assert!(
+        status.stderr.contains("neither s3://BUCKET/KEY nor"),
+        "{}",
+        status.stderr
+    );
+    assert!(!d.join("s3:").exists(), "nothing was created");
+}
+
+#[test]
+fn verify_reports_a_state_file_missing_beside_its_history() {
+    let dir = setup();
+    let d = dir.path();
+    for item in ["plan", "sms"] {
+        let signed = bc(d, &["--state", "s.json", "sign", item, "--by", "ana"]);
+        assert_eq!(signed.code, 0, "{}", signed.stderr);
+    }
+    std::fs::remove_file(d.join("s.json")).unwrap();
+    let verify = bc(d, &["--state", "s.json", "verify"]);
+    assert_eq!(verify.code, 1, "{}", verify.stdout);
+    assert!(
+        verify
+            .stdout
+            .contains("is missing or counts none of the 2 entries"),
+        "{}",
+        verify.stdout
+    );
+}
