@@ -73,7 +73,7 @@ def postgres_bin():
     initdb = shutil.which("initdb")
     if initdb:
         return Path(os.path.realpath(initdb)).parent
-    sys.exit("local.py: PostgreSQL is not installed (no initdb); scripts/test installs it")
+    sys.exit("local.py: PostgreSQL is not installed (no initdb); scripts/local-prerequisites installs it")
 
 
 def free_port():

@@ -25,7 +25,7 @@ pub fn run(global: &Global, args: &ExplainArgs) -> anyhow::Result<u8> {
         return Err(workspace.unknown_item(&args.item));
     };
     let state = workspace.state.read()?;
-    let history = history::read(&workspace.state.history_path())?;
+    let history = workspace.state.history()?;
     let item = entry.item;
     let entries = phase.entries();
 

@@ -11,7 +11,7 @@ use crate::state::history;
 pub fn run(global: &Global, args: &ReportArgs) -> anyhow::Result<u8> {
     let workspace = Workspace::open(global)?;
     let state = workspace.state.read()?;
-    let read = history::read(&workspace.state.history_path())?;
+    let read = workspace.state.history()?;
     let last_runs = history::last_runs(&read.entries);
 
     let reports: Vec<_> = workspace

@@ -349,7 +349,7 @@ impl StateFile {
         let mut file = StateFile::new(where_.to_path_buf(), checklist, environment);
         if let Some(location) = S3Location::parse(&text, aws) {
             file.s3 = Some(location?);
-        } else if text.starts_with("s3:") {
+        } else if text.to_ascii_lowercase().starts_with("s3:") || text.starts_with("s3//") {
             bail!("state {text} is neither s3://BUCKET/KEY nor a file's path");
         } else if where_.is_dir() {
             bail!(
@@ -385,10 +385,19 @@ impl StateFile {
     /// The history's entries.
     pub fn history(&self) -> anyhow::Result<history::Read> {
         match &self.s3 {
-            Some(s3) => Ok(history::Read {
-                entries: s3.get()?.map(|(d, _)| d.history).unwrap_or_default(),
-                torn_tail: None,
-            }),
+            Some(s3) => {
+                let entries = match s3.get()? {
+                    Some((document, _)) => {
+                        self.check_owner(&document.state)?;
+                        document.history
+                    }
+                    None => Vec::new(),
+                };
+                Ok(history::Read {
+                    entries,
+                    torn_tail: None,
+                })
+            }
             None => history::read(&self.history_path()),
         }
     }
@@ -439,6 +448,13 @@ impl StateFile {
             return match s3.get()? {
                 Some((document, _)) => {
                     self.check_owner(&document.state)?;
+                    if let Some(broken) = history::check_chain(&document.history) {
+                        bail!(
+                            "the history in {} is broken ({broken}); nothing in it can be \
+                             trusted. Run `barkcheck verify` for details",
+                            s3.url()
+                        );
+                    }
                     Ok(self.replayed(&document.state, &document.history, true))
                 }
                 None => Ok(State::new(&self.checklist, &self.environment)),
@@ -465,6 +481,13 @@ impl StateFile {
                 read.entries.len()
             );
         }
+        if let Some(broken) = history::check_chain(&read.entries) {
+            bail!(
+                "the history {} is broken ({broken}); nothing in it can be trusted. Run \
+                 `barkcheck verify` for details",
+                self.history_path().display()
+            );
+        }
         let complete = snapshot.history.entries == read.entries.len() as u64;
         let state = self.replayed(&snapshot, &read.entries, complete);
         Ok((state, read))
@@ -473,13 +496,10 @@ impl StateFile {
     /// The state that replaying `entries` gives, with the snapshot's walk position (which is
     /// not part of the record). The history is the record and the state its snapshot:
     /// rebuilding from the history means a state edited by hand is never trusted, and an entry
-    /// whose state write was cut off or failed still counts. With an intact chain only; when
-    /// `complete` (the snapshot counts every entry) and differs, a warning says so.
+    /// whose state write was cut off or failed still counts. An empty history gives an empty
+    /// record, whatever the snapshot says. The caller has checked the chain. When `complete`
+    /// (the snapshot counts every entry) and the snapshot differs, a warning says so.
     fn replayed(&self, snapshot: &State, entries: &[Entry], complete: bool) -> State {
-        if entries.is_empty() || history::check_chain(entries).is_some() {
-            // Nothing to replay, or a broken chain that `record` refuses and `verify` reports.
-            return snapshot.clone();
-        }
         let mut state = State::new(&self.checklist, &snapshot.environment);
         for entry in entries {
             state.apply(entry);
@@ -633,7 +653,13 @@ impl StateFile {
     /// Changes what is not part of the record (the walk position) under the lock.
     pub fn update_unrecorded(&self, change: impl Fn(&mut State)) -> anyhow::Result<()> {
         if let Some(s3) = &self.s3 {
-            let check = |document: &Document| self.check_owner(&document.state);
+            let check = |document: &Document| {
+                self.check_owner(&document.state)?;
+                match history::check_chain(&document.history) {
+                    Some(broken) => bail!("the history in {} is broken ({broken})", s3.url()),
+                    None => Ok(()),
+                }
+            };
             return s3.update(
                 check,
                 || self.empty_document(),
@@ -751,6 +777,10 @@ impl StateFile {
         let dir = self.dir();
         fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let lock_path = lock_path(&self.path);
+        // Opening a FIFO for writing would wait for a reader.
+        if fs::metadata(&lock_path).is_ok_and(|m| !m.is_file()) {
+            bail!("lock file {} is not a regular file", lock_path.display());
+        }
         let lock = OpenOptions::new()
             .create(true)
             .truncate(false)

@@ -170,7 +170,29 @@ impl S3Location {
                     }
                     Err(e) => {
                         let e = crate::verify::FetchError::from_sdk("PutObject", "s3:PutObject", e);
-                        bail!("cannot write state {}: {e}", self.url());
+                        // A write whose every answer was lost may still have landed: only a
+                        // fresh read can tell, and saying "not recorded" when it was would have
+                        // it recorded twice.
+                        let Some(digest) = entry else {
+                            bail!("cannot write state {}: {e}", self.url());
+                        };
+                        match self.get_with(&client).await {
+                            Ok(Some((now, _)))
+                                if now.history.iter().any(|x| x.digest == digest) =>
+                            {
+                                return Ok(answer);
+                            }
+                            Ok(_) => bail!(
+                                "cannot write state {}: {e}; nothing was recorded",
+                                self.url()
+                            ),
+                            Err(again) => bail!(
+                                "cannot write state {}: {e}; whether it was recorded could not be \
+                                 read back ({again:#}): check `barkcheck log` before recording it \
+                                 again",
+                                self.url()
+                            ),
+                        }
                     }
                 }
             }

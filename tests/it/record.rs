@@ -636,3 +636,48 @@ fn a_state_file_behind_its_history_verifies_and_one_edited_while_behind_does_not
         edited.stdout
     );
 }
+
+#[test]
+fn a_state_file_without_its_history_is_not_trusted() {
+    let dir = setup();
+    let d = dir.path();
+    assert_eq!(bc(d, &["sign", "plan", "--by", "ana"]).code, 0);
+    // A state file that claims a sign-off but counts no history entry, with no history beside
+    // it: what someone would write by hand.
+    let mut forged: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state(d)).unwrap()).unwrap();
+    forged["history"]["entries"] = 0.into();
+    std::fs::write(state(d), forged.to_string()).unwrap();
+    std::fs::remove_file(history(d)).unwrap();
+
+    let ran = bc(d, &["run", "--phase", "pre-deploy", "--format", "json"]);
+    assert!(
+        ran.stderr.contains("differs from its history"),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(outcome(&ran.json(), "plan"), "PENDING");
+}
+
+#[test]
+fn a_broken_history_stops_every_read_not_only_writes() {
+    let dir = setup();
+    let d = dir.path();
+    assert_eq!(bc(d, &["sign", "plan", "--by", "ana"]).code, 0);
+    assert_eq!(bc(d, &["sign", "brief", "--by", "ben"]).code, 0);
+    let text = std::fs::read_to_string(history(d)).unwrap();
+    std::fs::write(
+        history(d),
+        text.replacen("\"by\":\"ana\"", "\"by\":\"eve\"", 1),
+    )
+    .unwrap();
+    for args in [&["status"][..], &["run", "--phase", "pre-deploy"][..]] {
+        let refused = bc(d, args);
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stdout);
+        assert!(
+            refused.stderr.contains("is broken"),
+            "{args:?}: {}",
+            refused.stderr
+        );
+    }
+}

@@ -171,15 +171,22 @@ fn a_write_whose_answer_is_lost_is_recorded_once() {
     let unsigned = bc(&["unsign", "blockers-resolved", "--by", "ana"]);
     assert_eq!(unsigned.code, 0, "the unsign landed: {}", unsigned.stderr);
 
+    // Every attempt's answer lost: a fresh read finds the entry, so it is not reported as
+    // failed (and recorded again when the engineer retries).
+    standin.faults(serde_json::json!([
+        {"service": "s3", "operation": "PutObject", "drop_answer": true, "times": 3}
+    ]));
+    let signed = bc(&["sign", "blockers-resolved", "--by", "ana"]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
     let puts = standin
         .requests()
         .iter()
         .filter(|(service, operation)| service == "s3" && operation == "PutObject")
         .count();
-    assert_eq!(puts, 5, "three writes, two of them sent twice");
+    assert_eq!(puts, 8, "four writes: two sent twice, one three times");
     let log = bc(&["log"]);
     assert!(
-        log.stdout.contains("(3 entries)"),
+        log.stdout.contains("(4 entries)"),
         "each change once:\n{}",
         log.stdout
     );
@@ -262,4 +269,35 @@ fn an_s3_state_edited_by_hand_is_not_trusted_over_its_history() {
     // The run's record wrote the state rebuilt from the history: the edit is gone.
     let verify = run(d, &standin.url, &["--state", &state, "verify"]);
     assert_eq!(verify.code, 0, "{}", verify.stdout);
+}
+
+#[test]
+fn report_reads_a_shared_states_runs_from_its_object() {
+    let standin = StandIn::start("compliant");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let state = "s3://barkbase-frontend-prod/barkcheck/report.json";
+    let ran = run(
+        d,
+        &standin.url,
+        &[
+            "--state",
+            state,
+            "run",
+            "--phase",
+            "post-deploy",
+            "--format",
+            "json",
+        ],
+    );
+    // Probes without a web stand-in are ERROR (3); what matters is that the run is recorded.
+    assert_ne!(ran.code, 2, "{}", ran.stderr);
+    let report = run(d, &standin.url, &["--state", state, "report"]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(
+        !report.stderr.contains("no entry for the last run"),
+        "the run is in the object's history: {}",
+        report.stderr
+    );
+    assert!(!d.join("s3:").exists(), "nothing local was read or made");
 }

@@ -453,6 +453,19 @@ fn a_fifo_as_the_state_file_is_refused_without_waiting_for_a_writer() {
         "{}",
         status.stderr
     );
+    // The same for the lock file, which is opened for writing.
+    let made = std::process::Command::new("mkfifo")
+        .arg(d.join("t.json.lock"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let signed = bc(d, &["--state", "t.json", "sign", "plan", "--by", "ana"]);
+    assert_eq!(signed.code, 2, "{}", signed.stderr);
+    assert!(
+        signed.stderr.contains("not a regular file"),
+        "{}",
+        signed.stderr
+    );
 }
 
 #[cfg(unix)]
@@ -486,24 +499,24 @@ fn a_symlinked_state_file_is_written_where_it_really_is_and_stays_a_link() {
 fn a_mistyped_s3_url_is_refused_rather_than_taken_for_a_path() {
     let dir = setup();
     let d = dir.path();
-    let status = bc(
-        d,
-        &[
-            "--state",
-            "s3:/team-state/x.json",
-            "sign",
-            "plan",
-            "--by",
-            "a",
-        ],
+    for mistyped in [
+        "s3:/team-state/x.json",
+        "S3://team-state/x.json",
+        "s3//team-state/x",
+    ] {
+        let signed = bc(d, &["--state", mistyped, "sign", "plan", "--by", "a"]);
+        assert_eq!(signed.code, 2, "{mistyped}: {}", signed.stderr);
+        assert!(
+            signed.stderr.contains("neither s3://BUCKET/KEY nor"),
+            "{}",
+            signed.stderr
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(d).unwrap().count(),
+        1,
+        "nothing was created beside the checklist"
     );
-    assert_eq!(status.code, 2, "{}", status.stderr);
-    assert!(
-        status.stderr.contains("neither s3://BUCKET/KEY nor"),
-        "{}",
-        status.stderr
-    );
-    assert!(!d.join("s3:").exists(), "nothing was created");
 }
 
 #[test]
