@@ -346,6 +346,9 @@ impl StateFile {
         environment: &str,
     ) -> anyhow::Result<StateFile> {
         let text = where_.to_string_lossy();
+        if text.trim() != text || text.is_empty() {
+            bail!("state {text:?} is empty or has spaces around it; give a path or an s3:// URL");
+        }
         let mut file = StateFile::new(where_.to_path_buf(), checklist, environment);
         if let Some(location) = S3Location::parse(&text, aws) {
             file.s3 = Some(location?);
@@ -402,6 +405,31 @@ impl StateFile {
         }
     }
 
+    /// Checks an S3 object before anything is read from it or recorded onto it: its owner, its
+    /// history's chain, and that its history holds every entry its state counts (entries lost
+    /// from it would otherwise be written over, and the loss no longer seen).
+    fn check_object(&self, document: &Document) -> anyhow::Result<()> {
+        self.check_owner(&document.state)?;
+        let url = self.describe();
+        if let Some(broken) = history::check_chain(&document.history) {
+            bail!(
+                "the history in {url} is broken ({broken}); nothing in it can be trusted and \
+                 nothing was recorded. Run `barkcheck verify` for details"
+            );
+        }
+        if document.state.history.entries > document.history.len() as u64 {
+            bail!(
+                "state {url} counts {} recorded entries but its history holds {}: entries were \
+                 lost from the history after they were recorded; nothing was read or recorded. \
+                 Run `barkcheck verify`, and restore the object from a backup (or an earlier \
+                 version)",
+                document.state.history.entries,
+                document.history.len()
+            );
+        }
+        Ok(())
+    }
+
     /// Checks that a state read from anywhere belongs to this checklist and environment.
     fn check_owner(&self, state: &State) -> anyhow::Result<()> {
         let place = self.describe();
@@ -447,14 +475,7 @@ impl StateFile {
         if let Some(s3) = &self.s3 {
             return match s3.get()? {
                 Some((document, _)) => {
-                    self.check_owner(&document.state)?;
-                    if let Some(broken) = history::check_chain(&document.history) {
-                        bail!(
-                            "the history in {} is broken ({broken}); nothing in it can be \
-                             trusted. Run `barkcheck verify` for details",
-                            s3.url()
-                        );
-                    }
+                    self.check_object(&document)?;
                     Ok(self.replayed(&document.state, &document.history, true))
                 }
                 None => Ok(State::new(&self.checklist, &self.environment)),
@@ -573,16 +594,7 @@ impl StateFile {
         mut decide: impl FnMut(&State) -> anyhow::Result<(Action, T)>,
     ) -> anyhow::Result<(State, T)> {
         if let Some(s3) = &self.s3 {
-            let check = |document: &Document| {
-                self.check_owner(&document.state)?;
-                if let Some(broken) = history::check_chain(&document.history) {
-                    bail!(
-                        "the history in {} is broken ({broken}); nothing was recorded",
-                        s3.url()
-                    );
-                }
-                Ok(())
-            };
+            let check = |document: &Document| self.check_object(document);
             return s3.update(
                 check,
                 || self.empty_document(),
@@ -653,13 +665,7 @@ impl StateFile {
     /// Changes what is not part of the record (the walk position) under the lock.
     pub fn update_unrecorded(&self, change: impl Fn(&mut State)) -> anyhow::Result<()> {
         if let Some(s3) = &self.s3 {
-            let check = |document: &Document| {
-                self.check_owner(&document.state)?;
-                match history::check_chain(&document.history) {
-                    Some(broken) => bail!("the history in {} is broken ({broken})", s3.url()),
-                    None => Ok(()),
-                }
-            };
+            let check = |document: &Document| self.check_object(document);
             return s3.update(
                 check,
                 || self.empty_document(),

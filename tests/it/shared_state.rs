@@ -301,3 +301,61 @@ fn report_reads_a_shared_states_runs_from_its_object() {
     );
     assert!(!d.join("s3:").exists(), "nothing local was read or made");
 }
+
+#[test]
+fn an_s3_history_cut_short_is_refused_and_not_written_over() {
+    let standin = StandIn::start("compliant");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (bucket, key) = ("barkbase-frontend-prod", "barkcheck/cut.json");
+    let state = format!("s3://{bucket}/{key}");
+    for (item, by) in [
+        ("blockers-resolved", "ana"),
+        ("code-freeze-implemented", "ben"),
+    ] {
+        let signed = run(
+            d,
+            &standin.url,
+            &["--state", &state, "sign", item, "--by", by],
+        );
+        assert_eq!(signed.code, 0, "{}", signed.stderr);
+    }
+    let cut = format!(
+        "import boto3, json\n\
+         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
+         \x20   aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         doc = json.loads(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read())\n\
+         doc['history'].pop()\n\
+         s3.put_object(Bucket='{bucket}', Key='{key}', Body=json.dumps(doc).encode())\n",
+        url = standin.url
+    );
+    let done = std::process::Command::new(crate::harness::standin_python())
+        .args(["-c", &cut])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+
+    for args in [
+        &["sign", "team-briefed-deployment", "--by", "cy"][..],
+        &["status"][..],
+    ] {
+        let mut full = vec!["--state", state.as_str()];
+        full.extend_from_slice(args);
+        let refused = run(d, &standin.url, &full);
+        assert_eq!(refused.code, 2, "{args:?}: {}", refused.stdout);
+        assert!(
+            refused
+                .stderr
+                .contains("counts 2 recorded entries but its history holds 1"),
+            "{}",
+            refused.stderr
+        );
+    }
+    let verify = run(d, &standin.url, &["--state", &state, "verify"]);
+    assert_eq!(verify.code, 1, "the loss is still seen: {}", verify.stdout);
+}

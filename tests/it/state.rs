@@ -512,6 +512,23 @@ fn a_mistyped_s3_url_is_refused_rather_than_taken_for_a_path() {
             signed.stderr
         );
     }
+    let spaced = bc(
+        d,
+        &[
+            "--state",
+            " s3://team-state/x.json",
+            "sign",
+            "plan",
+            "--by",
+            "a",
+        ],
+    );
+    assert_eq!(spaced.code, 2, "{}", spaced.stderr);
+    assert!(
+        spaced.stderr.contains("spaces around it"),
+        "{}",
+        spaced.stderr
+    );
     assert_eq!(
         std::fs::read_dir(d).unwrap().count(),
         1,
