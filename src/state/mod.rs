@@ -736,27 +736,25 @@ impl StateFile {
         // the history holds (a state write that failed after its entry was appended: reads
         // replay the rest), never more.
         let counted = usize::try_from(snapshot.history.entries).unwrap_or(usize::MAX);
-        if counted == 0 && !read.entries.is_empty() {
-            problems.push(format!(
-                "state {} is missing or counts none of the {} entries of its history",
-                self.describe(),
-                read.entries.len()
-            ));
+        let held = read.entries.len();
+        let miscounted = if counted == 0 && held > 0 {
+            Some(format!(
+                "state {} is missing or counts none of the {held} entries of its history",
+                self.describe()
+            ))
+        } else if counted > held {
+            Some(format!(
+                "state {} counts {counted} recorded entries but its history holds {held}: \
+                 entries were lost from the history after they were recorded",
+                self.describe()
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = miscounted {
+            problems.push(problem);
             return Ok(Verification {
-                entries: read.entries.len(),
-                problems,
-                behind: 0,
-            });
-        }
-        if counted > read.entries.len() {
-            problems.push(format!(
-                "state {} counts {counted} recorded entries but its history holds {}: entries \
-                 were lost from the history after they were recorded",
-                self.describe(),
-                read.entries.len()
-            ));
-            return Ok(Verification {
-                entries: read.entries.len(),
+                entries: held,
                 problems,
                 behind: 0,
             });

@@ -214,25 +214,12 @@ fn an_s3_state_edited_by_hand_is_not_trusted_over_its_history() {
     );
     assert_eq!(signed.code, 0, "{}", signed.stderr);
     // A sign-off added to the object's state by hand, copied from the real one.
-    let forge = format!(
-        "import boto3, json\n\
-         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
-         \x20   aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         doc = json.loads(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read())\n\
-         signoffs = doc['state']['signoffs']\n\
-         signoffs['code-freeze-implemented'] = dict(signoffs['blockers-resolved'], by='mallory')\n\
-         s3.put_object(Bucket='{bucket}', Key='{key}', Body=json.dumps(doc).encode())\n",
-        url = standin.url
-    );
-    let forged = std::process::Command::new(crate::harness::standin_python())
-        .args(["-c", &forge])
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    assert!(
-        forged.status.success(),
-        "{}",
-        String::from_utf8_lossy(&forged.stderr)
+    edit_object(
+        &standin,
+        bucket,
+        key,
+        "signoffs = doc['state']['signoffs']\n\
+         signoffs['code-freeze-implemented'] = dict(signoffs['blockers-resolved'], by='mallory')\n",
     );
 
     let verify = run(d, &standin.url, &["--state", &state, "verify"]);
@@ -320,25 +307,7 @@ fn an_s3_history_cut_short_is_refused_and_not_written_over() {
         );
         assert_eq!(signed.code, 0, "{}", signed.stderr);
     }
-    let cut = format!(
-        "import boto3, json\n\
-         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
-         \x20   aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         doc = json.loads(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read())\n\
-         doc['history'].pop()\n\
-         s3.put_object(Bucket='{bucket}', Key='{key}', Body=json.dumps(doc).encode())\n",
-        url = standin.url
-    );
-    let done = std::process::Command::new(crate::harness::standin_python())
-        .args(["-c", &cut])
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    assert!(
-        done.status.success(),
-        "{}",
-        String::from_utf8_lossy(&done.stderr)
-    );
+    edit_object(&standin, bucket, key, "doc['history'].pop()\n");
 
     for args in [
         &["sign", "team-briefed-deployment", "--by", "cy"][..],
@@ -358,4 +327,28 @@ fn an_s3_history_cut_short_is_refused_and_not_written_over() {
     }
     let verify = run(d, &standin.url, &["--state", &state, "verify"]);
     assert_eq!(verify.code, 1, "the loss is still seen: {}", verify.stdout);
+}
+
+/// Edits a state object as someone with write access to the bucket could: `edit` is Python that
+/// changes `doc`, the object's JSON, which is then written back.
+fn edit_object(standin: &StandIn, bucket: &str, key: &str, edit: &str) {
+    let script = format!(
+        "import boto3, json\n\
+         s3 = boto3.client('s3', endpoint_url='{url}', region_name='us-east-1',\n\
+         \x20   aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         doc = json.loads(s3.get_object(Bucket='{bucket}', Key='{key}')['Body'].read())\n\
+         {edit}\
+         s3.put_object(Bucket='{bucket}', Key='{key}', Body=json.dumps(doc).encode())\n",
+        url = standin.url
+    );
+    let done = std::process::Command::new(crate::harness::standin_python())
+        .args(["-c", &script])
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
 }
