@@ -793,6 +793,35 @@ def start_services(work: Path, env: dict, delay_ms: int,
     }
 
 
+def has_debug_info(binary: Path) -> bool:
+    """Whether an ELF executable has DWARF sections (`.debug_*`), as a debug build has and the
+    release profile's stripped build does not; False when it cannot tell (not ELF)."""
+    import struct
+
+    try:
+        with open(binary, "rb") as f:
+            head = f.read(64)
+            if head[:4] != b"\x7fELF" or head[4] != 2:  # ELF, 64-bit
+                return False
+            order = "<" if head[5] == 1 else ">"
+            shoff, = struct.unpack_from(order + "Q", head, 0x28)
+            shentsize, shnum, shstrndx = struct.unpack_from(order + "HHH", head, 0x3A)
+            f.seek(shoff)
+            table = f.read(shentsize * shnum)
+            sections = [table[i * shentsize:(i + 1) * shentsize] for i in range(shnum)]
+            names_at, names_size = struct.unpack_from(order + "QQ", sections[shstrndx], 0x18)
+            f.seek(names_at)
+            names = f.read(names_size)
+    except (OSError, struct.error, IndexError):
+        return False
+    for section in sections:
+        start, = struct.unpack_from(order + "I", section, 0)
+        name = names[start:names.find(b"\0", start)]
+        if name.startswith(b".debug_"):
+            return True
+    return False
+
+
 def default_binary() -> Path:
     """The release build if there is one (what users install), else the debug build."""
     target = Path(os.environ.get("CARGO_TARGET_DIR") or REPO / "target")
@@ -847,9 +876,9 @@ def main(argv: list[str] | None = None) -> int:
 
         load = os.getloadavg()
         print(f"bench: {binary} (built {time.ctime(binary.stat().st_mtime)})")
-        if binary.parent.name != "release":
-            print("bench: WARNING: not a release build; `cargo build --release` is what users "
-                  "run, and much faster")
+        if has_debug_info(binary):
+            print("bench: WARNING: not a release build (it carries debug info); `cargo build "
+                  "--release` is what users run, and much faster")
         if args.live_standin:
             print("bench: moto answers every AWS request (--live-standin)")
         else:
