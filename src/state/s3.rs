@@ -137,7 +137,7 @@ impl S3Location {
                     None => (empty(), None),
                 };
                 if let Some((digest, answer)) = refused.take()
-                    && document.history.iter().any(|e| e.digest == digest)
+                    && holds(&document, &digest)
                 {
                     return Ok(answer);
                 }
@@ -177,11 +177,7 @@ impl S3Location {
                             bail!("cannot write state {}: {e}", self.url());
                         };
                         match self.get_with(&client).await {
-                            Ok(Some((now, _)))
-                                if now.history.iter().any(|x| x.digest == digest) =>
-                            {
-                                return Ok(answer);
-                            }
+                            Ok(Some((now, _))) if holds(&now, &digest) => return Ok(answer),
                             Ok(_) => bail!(
                                 "cannot write state {}: {e}; nothing was recorded",
                                 self.url()
@@ -202,6 +198,11 @@ impl S3Location {
             )
         })
     }
+}
+
+/// Whether the document's history holds the entry with this digest.
+fn holds(document: &Document, digest: &str) -> bool {
+    document.history.iter().any(|entry| entry.digest == digest)
 }
 
 /// Whether a PutObject failed because the object changed since it was read.

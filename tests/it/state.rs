@@ -441,31 +441,27 @@ fn the_state_file_keeps_its_permissions_when_it_is_rewritten() {
 fn a_fifo_as_the_state_file_is_refused_without_waiting_for_a_writer() {
     let dir = setup();
     let d = dir.path();
-    let made = std::process::Command::new("mkfifo")
-        .arg(d.join("s.json"))
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let status = bc(d, &["--state", "s.json", "status"]);
-    assert_eq!(status.code, 2, "{}", status.stderr);
-    assert!(
-        status.stderr.contains("not a regular file"),
-        "{}",
-        status.stderr
-    );
-    // The same for the lock file, which is opened for writing.
-    let made = std::process::Command::new("mkfifo")
-        .arg(d.join("t.json.lock"))
-        .status()
-        .unwrap();
-    assert!(made.success());
-    let signed = bc(d, &["--state", "t.json", "sign", "plan", "--by", "ana"]);
-    assert_eq!(signed.code, 2, "{}", signed.stderr);
-    assert!(
-        signed.stderr.contains("not a regular file"),
-        "{}",
-        signed.stderr
-    );
+    // The state file, which is read, and a lock file, which is opened for writing.
+    for (fifo, args) in [
+        ("s.json", &["--state", "s.json", "status"][..]),
+        (
+            "t.json.lock",
+            &["--state", "t.json", "sign", "plan", "--by", "ana"][..],
+        ),
+    ] {
+        let made = std::process::Command::new("mkfifo")
+            .arg(d.join(fifo))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let refused = bc(d, args);
+        assert_eq!(refused.code, 2, "{}", refused.stderr);
+        assert!(
+            refused.stderr.contains("not a regular file"),
+            "{}",
+            refused.stderr
+        );
+    }
 }
 
 #[cfg(unix)]
