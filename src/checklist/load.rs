@@ -604,7 +604,12 @@ impl Context<'_> {
             notes: raw.notes.clone(),
             when,
             valid_for,
-            digest: digest(raw),
+            // An item decided by its check is never signed, so only a manual item needs one.
+            digest: if raw.verify.is_none() {
+                digest(raw)
+            } else {
+                String::new()
+            },
         }
     }
 
@@ -1164,14 +1169,13 @@ pub fn substitute<'v>(
     Ok(out)
 }
 
-/// The digest of an item's definition: its text, its check and its condition.
+/// The digest of a manual item's definition: its text, its condition and how long a sign-off
+/// holds. (The empty field between the text and the condition once held the check; it stays, so
+/// that sign-offs recorded before keep matching.)
 fn digest(raw: &RawItem) -> String {
     let mut hasher = Sha256::new();
     hasher.update(raw.text.as_bytes());
     hasher.update([0]);
-    if let Some(verify) = &raw.verify {
-        hasher.update(serde_yaml::to_string(verify).unwrap_or_default().as_bytes());
-    }
     hasher.update([0]);
     hasher.update(raw.when.as_deref().unwrap_or_default().as_bytes());
     hasher.update([0]);
@@ -1216,6 +1220,33 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(e) => e.problems.iter().map(Problem::to_string).collect(),
         }
+    }
+
+    #[test]
+    fn a_manual_item_keeps_the_digest_its_sign_offs_recorded_and_a_checked_item_has_none() {
+        let manual = "          - id: plan\n            text: Deployment plan reviewed\n";
+        let checked = [
+            "          - id: up",
+            "            text: Site answers",
+            "            verify:",
+            "              http: {url: \"http://127.0.0.1:9/\"}",
+            "              expect:",
+            "                status: 200",
+            "",
+        ]
+        .join("\n");
+        let checklist = load_text(
+            &with_item(&format!("{manual}{checked}")),
+            "c",
+            &Overrides::default(),
+        )
+        .unwrap();
+        // sha256("Deployment plan reviewed" and three zero bytes), as sign-offs have recorded it.
+        assert_eq!(
+            checklist.item("plan").unwrap().1.item.digest,
+            "da805ece3854f12e"
+        );
+        assert_eq!(checklist.item("up").unwrap().1.item.digest, "");
     }
 
     #[test]

@@ -87,7 +87,8 @@ pub struct Item {
     /// How long a sign-off holds (the first-24-hours monitoring items); None means until the
     /// item changes.
     pub valid_for: Option<jiff::SignedDuration>,
-    /// A digest of the definition (text and check), which a sign-off records to detect change.
+    /// A digest of a manual item's definition (text, `when` and `valid_for`), which a sign-off
+    /// records to detect change; empty for an item with a check, which is never signed.
     pub digest: String,
 }
 
