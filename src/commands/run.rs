@@ -26,8 +26,14 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     if !args.targets.is_empty() || args.all_targets {
         return super::targets::run(global, args);
     }
-    // The trusted CAs are read on another thread while the checklist is read on this one.
+    // The trusted CAs are read, and the runtime's threads started, on other threads while the
+    // checklist is read on this one.
     crate::verify::roots::warm_up();
+    let runtime = std::thread::spawn(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    });
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
     let filter = args.selection.filter();
@@ -48,9 +54,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         progress: Some(progress.clone()),
     };
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = runtime
+        .join()
+        .map_err(|_| anyhow::anyhow!("the thread starting the async runtime panicked"))??;
     let mut report = runtime.block_on(async {
         let automated = phase.entries().iter().any(|e| {
             e.item.check.is_some()
