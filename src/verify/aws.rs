@@ -5,6 +5,7 @@
 //! checklist's `region` variable as the last resort. CloudFront is global and answers only in
 //! us-east-1, so its client is pinned there whatever region the run uses.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
@@ -13,6 +14,10 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use serde_json::Value as Json;
 
 use super::inventory::FetchError;
@@ -40,6 +45,28 @@ pub fn tls_provider() -> tls::Provider {
     tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)
 }
 
+/// The SDK's HTTPS client, built when the first request asks for a connection. Building it
+/// needs the trusted CAs, which may still be being read on their own thread (see roots.rs);
+/// loading the configuration and preparing the first requests need not wait for them.
+#[derive(Debug, Default)]
+struct LazyHttps(OnceLock<SharedHttpClient>);
+
+impl HttpClient for LazyHttps {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        let https = self.0.get_or_init(|| {
+            aws_smithy_http_client::Builder::new()
+                .tls_provider(tls_provider())
+                .tls_context(super::roots::sdk_tls_context())
+                .build_https()
+        });
+        https.http_connector(settings, components)
+    }
+}
+
 /// Loads the SDK configuration; an error when no region can be found.
 pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> {
     // As with the AWS CLI: `--region`, then AWS_REGION, then the named profile's region. A
@@ -58,10 +85,7 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
         .or_else(options.fallback_region.clone().map(Region::new));
     let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
     // The SDK's own HTTPS client (hyper 1, rustls with aws-lc), behind the per-service bound.
-    let https = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls_provider())
-        .tls_context(super::roots::sdk_tls_context())
-        .build_https();
+    let https = SharedHttpClient::new(LazyHttps::default());
     let per_service = options
         .max_concurrency
         .unwrap_or(usize::from(pacing::DEFAULT_MAX_CONCURRENCY));
