@@ -29,11 +29,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     // The trusted CAs are read, and the runtime's threads started, on other threads while the
     // checklist is read on this one.
     crate::verify::roots::warm_up();
-    let runtime = std::thread::spawn(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-    });
+    let runtime = std::thread::Builder::new()
+        .name("barkcheck-runtime".into())
+        .spawn(start_runtime);
     let workspace = Workspace::open(global)?;
     let phase = workspace.phase(&args.phase)?;
     let filter = args.selection.filter();
@@ -54,9 +52,13 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         progress: Some(progress.clone()),
     };
 
-    let runtime = runtime
-        .join()
-        .map_err(|_| anyhow::anyhow!("the thread starting the async runtime panicked"))??;
+    let runtime = match runtime {
+        Ok(starting) => starting
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread starting the async runtime panicked"))??,
+        // Without the thread, the runtime is started here.
+        Err(_) => start_runtime()?,
+    };
     let mut report = runtime.block_on(async {
         let automated = phase.entries().iter().any(|e| {
             e.item.check.is_some()
@@ -152,6 +154,13 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
     delivered?;
     Ok(report.readiness().exit_code())
+}
+
+/// The async runtime the checks run on, its worker threads started.
+fn start_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
 }
 
 /// The probe options of the command line; a bad `--dns-server` or `--ca-cert` stops the run.
