@@ -26,9 +26,14 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
     if !args.targets.is_empty() || args.all_targets {
         return super::targets::run(global, args);
     }
-    // The trusted CAs are read, and the runtime's threads started, on other threads while the
-    // checklist is read on this one.
-    crate::verify::roots::warm_up();
+    // The runtime's threads are started on another thread while the checklist is read on this
+    // one. So are the trusted CAs read, when the AWS SDK's first request may need them (an
+    // HTTPS endpoint, as AWS's own); against a plain HTTP endpoint only a probe or a database
+    // connection needs them, which reads them when it first does: read alongside the
+    // checklist, they would only slow it down on a machine with few cores.
+    if crate::verify::aws::may_use_https(global.endpoint_url.as_deref()) {
+        crate::verify::roots::warm_up();
+    }
     let runtime = std::thread::Builder::new()
         .name("barkcheck-runtime".into())
         .spawn(start_runtime);

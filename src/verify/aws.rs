@@ -5,7 +5,7 @@
 //! checklist's `region` variable as the last resort. CloudFront is global and answers only in
 //! us-east-1, so its client is pinned there whatever region the run uses.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::meta::region::RegionProviderChain;
@@ -15,8 +15,10 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_rds::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls;
 use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient,
+    SharedHttpConnector,
 };
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use serde_json::Value as Json;
 
@@ -45,26 +47,116 @@ pub fn tls_provider() -> tls::Provider {
     tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc)
 }
 
-/// The SDK's HTTPS client, built when the first request asks for a connection. Building it
-/// needs the trusted CAs, which may still be being read on their own thread (see roots.rs);
-/// loading the configuration and preparing the first requests need not wait for them.
+/// The SDK's HTTP clients, each built by the first request that needs it: plain HTTP for an
+/// `http://` endpoint (a local stand-in of AWS), HTTPS for every other. Building the HTTPS one
+/// needs the trusted CAs, which may still be being read on their own thread (see roots.rs), and
+/// turns them into a TLS configuration; a run whose AWS endpoint is plain HTTP needs neither,
+/// and loading the configuration or preparing the first requests never waits for them.
 #[derive(Debug, Default)]
-struct LazyHttps(OnceLock<SharedHttpClient>);
+struct SdkHttp {
+    plain: OnceLock<SharedHttpClient>,
+    https: OnceLock<SharedHttpClient>,
+}
 
-impl HttpClient for LazyHttps {
+impl SdkHttp {
+    fn for_uri(&self, uri: &str) -> &SharedHttpClient {
+        if is_plain_http(uri) {
+            // Public, though left out of the crate's documentation; Cargo.lock pins the version.
+            self.plain
+                .get_or_init(|| aws_smithy_http_client::Builder::new().build_http())
+        } else {
+            self.https.get_or_init(|| {
+                aws_smithy_http_client::Builder::new()
+                    .tls_provider(tls_provider())
+                    .tls_context(super::roots::sdk_tls_context())
+                    .build_https()
+            })
+        }
+    }
+}
+
+/// Whether a URL (or endpoint) is plain `http://`, in any case.
+fn is_plain_http(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("http://"))
+}
+
+/// The HTTP client given to the SDK: it passes each request to [`SdkHttp`]'s client for its
+/// scheme. Each of those keeps its connections, one pool per connection settings.
+#[derive(Debug, Default, Clone)]
+struct ByScheme(Arc<SdkHttp>);
+
+impl HttpClient for ByScheme {
     fn http_connector(
         &self,
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        let https = self.0.get_or_init(|| {
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(tls_provider())
-                .tls_context(super::roots::sdk_tls_context())
-                .build_https()
-        });
-        https.http_connector(settings, components)
+        SharedHttpConnector::new(SchemeConnector {
+            clients: self.0.clone(),
+            settings: settings.clone(),
+            components: components.clone(),
+        })
     }
+}
+
+#[derive(Debug)]
+struct SchemeConnector {
+    clients: Arc<SdkHttp>,
+    settings: HttpConnectorSettings,
+    components: RuntimeComponents,
+}
+
+impl HttpConnector for SchemeConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        self.clients
+            .for_uri(request.uri())
+            .http_connector(&self.settings, &self.components)
+            .call(request)
+    }
+}
+
+/// Whether the SDK's requests may go over HTTPS, and so need the trusted CAs: unless the endpoint
+/// given (`--endpoint-url`), or else AWS_ENDPOINT_URL, is plain HTTP and no service's own
+/// endpoint variable (AWS_ENDPOINT_URL_<SERVICE>) names HTTPS. Only a guess for when to read the
+/// CAs (an endpoint in the AWS config file is not looked at): the HTTPS client, when it is
+/// needed, reads them itself if they have not been.
+pub fn may_use_https(endpoint_url: Option<&str>) -> bool {
+    // A variable that is not Unicode is one the SDK does not read either.
+    let environment = std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)));
+    may_use_https_in(endpoint_url, environment)
+}
+
+/// [`may_use_https`] with the environment given.
+fn may_use_https_in(
+    endpoint_url: Option<&str>,
+    environment: impl IntoIterator<Item = (String, String)>,
+) -> bool {
+    let environment: Vec<(String, String)> = environment
+        .into_iter()
+        .filter(|(name, _)| name.starts_with("AWS_ENDPOINT_URL") || name.starts_with("AWS_IGNORE"))
+        .collect();
+    let variable = |wanted: &str| {
+        environment
+            .iter()
+            .find(|(name, _)| name == wanted)
+            .map(|(_, value)| value.as_str())
+    };
+    let ignored = variable("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let given = match endpoint_url {
+        Some(url) => Some(url),
+        None if ignored => None,
+        None => variable("AWS_ENDPOINT_URL"),
+    };
+    if !given.is_some_and(is_plain_http) {
+        return true;
+    }
+    !ignored
+        && environment.iter().any(|(name, value)| {
+            name.starts_with("AWS_ENDPOINT_URL_") && !value.is_empty() && !is_plain_http(value)
+        })
 }
 
 /// Loads the SDK configuration; an error when no region can be found.
@@ -84,14 +176,15 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
         .or_default_provider()
         .or_else(options.fallback_region.clone().map(Region::new));
     let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));
-    // The SDK's own HTTPS client (hyper 1, rustls with aws-lc), behind the per-service bound.
-    let https = SharedHttpClient::new(LazyHttps::default());
+    // The SDK's own HTTP clients (hyper 1; rustls with aws-lc for HTTPS), behind the per-service
+    // bound.
+    let http = SharedHttpClient::new(ByScheme::default());
     let per_service = options
         .max_concurrency
         .unwrap_or(usize::from(pacing::DEFAULT_MAX_CONCURRENCY));
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(region)
-        .http_client(pacing::Paced::new(https, per_service))
+        .http_client(pacing::Paced::new(http, per_service))
         // Adaptive: besides retrying a throttled call, the client paces all its calls down
         // while AWS keeps throttling, so a throttled run slows down and finishes.
         .retry_config(RetryConfig::adaptive().with_max_attempts(3))
@@ -266,7 +359,50 @@ pub fn next_page(
 
 #[cfg(test)]
 mod tests {
-    use super::next_page;
+    use super::{is_plain_http, may_use_https_in, next_page};
+
+    fn environment(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn only_a_plain_http_endpoint_for_every_service_needs_no_trusted_cas() {
+        let local = "http://127.0.0.1:4566";
+        // AWS itself, and an HTTPS endpoint, need them.
+        assert!(may_use_https_in(None, environment(&[])));
+        assert!(may_use_https_in(
+            Some("https://aws.example"),
+            environment(&[])
+        ));
+        // A plain HTTP endpoint, given or from the environment, does not.
+        assert!(!may_use_https_in(Some(local), environment(&[])));
+        assert!(!may_use_https_in(
+            None,
+            environment(&[("AWS_ENDPOINT_URL", local)])
+        ));
+        assert!(!may_use_https_in(
+            Some("HTTP://127.0.0.1:9"),
+            environment(&[])
+        ));
+        // The command line's endpoint goes before the environment's.
+        let https_in_environment = environment(&[("AWS_ENDPOINT_URL", "https://aws.example")]);
+        assert!(!may_use_https_in(Some(local), https_in_environment));
+        // One service over HTTPS, or endpoints from the environment ignored, need them.
+        let one_service = environment(&[
+            ("AWS_ENDPOINT_URL", local),
+            ("AWS_ENDPOINT_URL_S3", "https://s3.example"),
+        ]);
+        assert!(may_use_https_in(None, one_service));
+        let ignored = environment(&[
+            ("AWS_ENDPOINT_URL", local),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ]);
+        assert!(may_use_https_in(None, ignored));
+        assert!(is_plain_http("http://x") && !is_plain_http("https://x") && !is_plain_http("http"));
+    }
 
     #[test]
     fn a_page_marker_that_does_not_move_is_an_error_not_the_end() {

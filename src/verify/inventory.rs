@@ -192,7 +192,14 @@ impl Inventory {
     pub async fn network(&self) -> Result<&Network, FetchError> {
         let built = self
             .network
-            .get_or_init(|| async { Network::new(&self.settings.probes) })
+            .get_or_init(|| async {
+                // Setting up may read the trusted CAs: on a thread of its own, so that the
+                // runtime's threads go on sending the AWS requests meanwhile.
+                let options = self.settings.probes.clone();
+                tokio::task::spawn_blocking(move || Network::new(&options))
+                    .await
+                    .unwrap_or_else(|e| Err(FetchError::new("probe set-up", e.to_string())))
+            })
             .await;
         built.as_ref().map_err(Clone::clone)
     }

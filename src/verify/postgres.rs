@@ -715,8 +715,12 @@ async fn open(source: &Source, inventory: &Inventory) -> Opened {
             .ok()
             .filter(|p| !p.is_empty())
     });
-    let connector =
-        tls_connector(root.as_deref()).map_err(|cause| FetchError::new(&call, cause))?;
+    // Reading the trusted CAs (or the root certificate's file) is done off the runtime's
+    // threads, which go on serving the other checks meanwhile.
+    let connector = tokio::task::spawn_blocking(move || tls_connector(root.as_deref()))
+        .await
+        .map_err(|e| FetchError::new(&call, e.to_string()))?
+        .map_err(|cause| FetchError::new(&call, cause))?;
 
     let connected = tokio::time::timeout(timeout, config.connect(connector))
         .await
