@@ -3,15 +3,18 @@
 
 scripts/bench puts it between barkcheck and the AWS stand-in (AWS_ENDPOINT_URL points here), so
 that each AWS call costs a fixed round trip, as over a real network, while the stand-in itself
-answers in milliseconds. For each request it reads the whole request, waits --delay-ms (50 by
-default), then forwards it to --upstream unchanged (method, path and query, headers, body) and
+answers in milliseconds. For each request it reads the whole request, waits until --delay-ms (50
+by default) after the request arrived, then forwards it to --upstream unchanged (method, path and query, headers, body) and
 relays the answer as it comes: status, reason, headers and body, a chunked answer chunk by chunk,
 a HEAD answer with its Content-Length and no body. Only the hop-by-hop headers (Connection,
 Transfer-Encoding, ...) are the proxy's own: a chunked request body is forwarded with a
 Content-Length. Each client connection is kept alive as long as the client wants it and has its
-own kept-alive connection upstream, so the SDK's connection reuse shows through unchanged. A new
-upstream connection is opened before the wait, not after it, so that the wait is all the proxy
-adds to a request's round trip.
+own kept-alive connection upstream, so the SDK's connection reuse shows through unchanged. The
+delay is counted from the request's arrival: from the accept of its connection for the first
+request on it, from its request line for the others. The proxy's own work before the forward
+(a thread for the connection, reading the request, opening the upstream connection) is thus
+inside the delay, not added to it, so that the delay is all the proxy adds to a request's round
+trip, up to forwarding it and relaying the answer.
 
 It binds 127.0.0.1 on a free port (or --port), forwards only to a loopback upstream, and prints
 one line, `READY http://127.0.0.1:PORT`, to stdout; logs go to stderr. It stops on SIGTERM,
@@ -106,6 +109,19 @@ class ProxyServer(ThreadingHTTPServer):
         self.upstream = upstream
         self.delay_ms = delay_ms
         self.stats = Stats()
+        # When each connection not yet taken by its handler was accepted, by socket.
+        self._accepted: dict[int, float] = {}
+        self._accepted_lock = threading.Lock()
+
+    def process_request(self, request, client_address):
+        # Called on the accepting thread, before the connection's own thread is started.
+        with self._accepted_lock:
+            self._accepted[id(request)] = time.monotonic()
+        super().process_request(request, client_address)
+
+    def accepted_at(self, request) -> float | None:
+        with self._accepted_lock:
+            return self._accepted.pop(id(request), None)
 
 
 class ProxyHandler(BaseHTTPRequestHandler):
@@ -122,6 +138,16 @@ class ProxyHandler(BaseHTTPRequestHandler):
         # have been closed meanwhile and is worth a second try; a fresh one failing is final.
         self._upstream_answered = False
         self.server.stats.connected()
+        # The first request on the connection arrived with it; the others, with their request
+        # line (see parse_request).
+        self._accepted_at = self.server.accepted_at(self.request)
+        self._arrived = time.monotonic()
+
+    def parse_request(self):
+        # Called once the request line is read, before the headers are.
+        self._arrived = self._accepted_at or time.monotonic()
+        self._accepted_at = None
+        return super().parse_request()
 
     def finish(self):
         self._drop_upstream()
@@ -141,7 +167,9 @@ class ProxyHandler(BaseHTTPRequestHandler):
             delay = self.server.delay_ms
             if delay:
                 self._connect_while_waiting()
-                time.sleep(delay / 1000)
+                left = self._arrived + delay / 1000 - time.monotonic()
+                if left > 0:
+                    time.sleep(left)
             try:
                 response = self._send_upstream(body)
             except OSError as error:
@@ -179,7 +207,7 @@ class ProxyHandler(BaseHTTPRequestHandler):
         return self._upstream
 
     def _connect_while_waiting(self) -> None:
-        """Opens the upstream connection, when there is none yet, before the delay rather than
+        """Opens the upstream connection, when there is none yet, during the delay rather than
         after it: the delay stands for the whole network round trip, and the proxy's own connect
         (and the stand-in's accepting it) would otherwise be added on top of it. A failure here
         is left to the forward after the delay, which reports it."""
