@@ -7,6 +7,10 @@ use barkcheck::cli::{Cli, Command};
 use barkcheck::{checklist, commands};
 use clap::Parser;
 
+/// mimalloc rather than the system's malloc: see its line in Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
     // clap keeps only the last level's values of a global flag (`--var` before and after the
