@@ -112,10 +112,9 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         }
     }
 
-    // The verdict is shown first, so a state that cannot be written does not hide it; the
-    // failure to record it, or to write a report file, is then an error of its own.
+    // The verdict is shown even when the state cannot be written; the failure to record it, or
+    // to write a report file, is then an error of its own.
     let colour = report::colour_stdout(global.color.forced());
-    let delivered = deliver(args, &report, colour);
     let partial = [
         (filter.narrows(), filter.describe()),
         (args.no_manual, "--no-manual".to_string()),
@@ -126,6 +125,7 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         .map(|(_, flag)| flag)
         .collect();
     if !partial.is_empty() {
+        let delivered = deliver(args, &report, colour);
         eprintln!(
             "barkcheck: judged part of phase {} ({}: {} shown); this run is not recorded",
             phase.id,
@@ -153,10 +153,21 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
         phase: phase.id.clone(),
         results,
     };
-    workspace
-        .state
-        .record(&who(None), |_| Ok((action.clone(), ())))
-        .map_err(|e| e.context("the run above was shown but could not be recorded"))?;
+    // The run is recorded (two fsyncs) while the report is written, so neither waits for the
+    // other; the report is shown whether or not the record can be written.
+    let (delivered, recorded) = std::thread::scope(|scope| {
+        let recording = scope.spawn(|| {
+            workspace
+                .state
+                .record(&who(None), |_| Ok((action.clone(), ())))
+        });
+        let delivered = deliver(args, &report, colour);
+        let recorded = recording
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (delivered, recorded)
+    });
+    recorded.map_err(|e| e.context("the run above was shown but could not be recorded"))?;
     delivered?;
     Ok(report.readiness().exit_code())
 }
