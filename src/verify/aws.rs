@@ -9,8 +9,9 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
-use aws_config::environment::region::EnvironmentVariableRegionProvider;
-use aws_config::meta::region::{ProvideRegion, RegionProviderChain};
+use aws_config::imds::region::ImdsRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -174,22 +175,26 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
     // As with the AWS CLI: `--region`, then AWS_REGION, then the named profile's region. A
     // named profile decides the credentials ahead of AWS_ACCESS_KEY_ID (with the default chain
     // the environment would win over `--profile`, and a misspelt profile would go unnoticed).
-    let from_environment = EnvironmentVariableRegionProvider::new().region().await;
-    let region = match options.region.clone().map(Region::new).or(from_environment) {
-        // The chain would stop here: the providers after it (the profile files, the instance
-        // metadata client) are not even built.
-        Some(known) => RegionProviderChain::first_try(known),
+    // An empty value counts as none, wherever it comes from (the SDK's own providers would stop
+    // at an empty AWS_REGION and fail every request on its empty region).
+    let given = |value: Option<String>| value.filter(|v| !v.trim().is_empty()).map(Region::new);
+    let from_environment = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .find_map(|name| given(std::env::var(name).ok()));
+    let region = match given(options.region.clone()).or(from_environment) {
+        // The providers after it (the profile files, the instance metadata client) would not be
+        // asked, so they are not even built.
+        Some(known) => Some(known),
         None => {
-            let mut region = RegionProviderChain::first_try(None::<Region>);
-            if let Some(profile) = &options.profile {
-                let from_profile = aws_config::profile::ProfileFileRegionProvider::builder()
-                    .profile_name(profile)
-                    .build();
-                region = region.or_else(from_profile);
-            }
-            region
-                .or_default_provider()
-                .or_else(options.fallback_region.clone().map(Region::new))
+            // The SDK's default chain without its environment step, which was read above.
+            let from_profile = match &options.profile {
+                Some(profile) => ProfileFileRegionProvider::builder().profile_name(profile),
+                None => ProfileFileRegionProvider::builder(),
+            };
+            let chain = RegionProviderChain::first_try(from_profile.build())
+                .or_else(ImdsRegionProvider::builder().build());
+            given(chain.region().await.map(|r| r.to_string()))
+                .or_else(|| given(options.fallback_region.clone()))
         }
     };
     let attempt = options.attempt_timeout.unwrap_or(Duration::from_secs(15));

@@ -302,3 +302,56 @@ fn the_aws_client_reaches_an_endpoint_only_through_a_ca_the_system_trusts() {
         "a CA in SSL_CERT_FILE must be trusted: {trusted}"
     );
 }
+
+/// An empty AWS_REGION names no region: with nothing else naming one the run says so (the SDK's
+/// own chain would stop at the empty value and fail every request on it), and with
+/// AWS_DEFAULT_REGION set that one is used.
+#[test]
+fn an_empty_aws_region_counts_as_no_region() {
+    let standin = StandIn::start("compliant");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("alarms.yaml"),
+        "barkcheck: 1\nname: Alarms\nphases:\n  - id: check\n    title: Check\n    sections:\n      \
+         - id: alarms\n        title: Alarms\n        items:\n          - id: cpu-alarm\n            \
+         text: The CPU alarm exists\n            verify:\n              cloudwatch_alarm: \
+         barkbase-prod-rds-cpu\n              expect:\n                \
+         metric_name: CPUUtilization\n",
+    )
+    .unwrap();
+    let run_with = |default_region: Option<&str>| {
+        let mut command = barkcheck(dir.path(), &standin.url);
+        command.env("AWS_REGION", "");
+        if let Some(region) = default_region {
+            command.env("AWS_DEFAULT_REGION", region);
+        }
+        command.args([
+            "--checklist",
+            "alarms.yaml",
+            "run",
+            "--phase",
+            "check",
+            "--format",
+            "json",
+        ]);
+        ran(command.output().unwrap())
+    };
+
+    let nowhere = run_with(None);
+    assert_eq!(nowhere.code, 3, "{}", nowhere.stderr);
+    let report = nowhere.json();
+    assert_eq!(outcome(&report, "cpu-alarm"), "ERROR");
+    assert!(
+        message(&report, "cpu-alarm").contains("no AWS region"),
+        "{}",
+        message(&report, "cpu-alarm")
+    );
+
+    let from_default = run_with(Some("us-east-1"));
+    assert_eq!(
+        outcome(&from_default.json(), "cpu-alarm"),
+        "PASS",
+        "{}",
+        from_default.stderr
+    );
+}
