@@ -167,8 +167,17 @@ pub fn run(global: &Global, args: &RunArgs) -> anyhow::Result<u8> {
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (delivered, recorded)
     });
-    recorded.map_err(|e| e.context("the run above was shown but could not be recorded"))?;
-    delivered?;
+    match (delivered, recorded) {
+        (delivered, Ok(_)) => delivered?,
+        (Ok(()), Err(e)) => {
+            return Err(e.context("the run above was shown but could not be recorded"));
+        }
+        (Err(report_error), Err(e)) => {
+            // Both failed: the report's error is printed here, the record's is returned.
+            eprintln!("error: {report_error:#}");
+            return Err(e.context("the run could not be recorded either"));
+        }
+    }
     Ok(report.readiness().exit_code())
 }
 
@@ -211,6 +220,7 @@ fn probe_options(args: &RunArgs) -> anyhow::Result<ProbeOptions> {
 /// Writes the report where it was asked for: stdout in `--format`, or each `--output` file in
 /// its format with only the verdict line on stdout; and the job summary on GitHub Actions.
 fn deliver(args: &RunArgs, report: &PhaseReport, colour: bool) -> anyhow::Result<()> {
+    const STDOUT: &str = "cannot write the report to stdout";
     let mut failed = Vec::new();
     for output in &args.outputs {
         let format = output.format_or(args.format);
@@ -227,11 +237,11 @@ fn deliver(args: &RunArgs, report: &PhaseReport, colour: bool) -> anyhow::Result
         }
     }
     if args.outputs.is_empty() && args.format == Format::Table {
-        report::print_table_styled(report, colour)?;
+        report::print_table_styled(report, colour).context(STDOUT)?;
     } else if args.outputs.is_empty() {
-        report::print_text(&report::render(args.format, report))?;
+        report::print_text(&report::render(args.format, report)).context(STDOUT)?;
     } else {
-        report::print_text(&report::verdict_line(report))?;
+        report::print_text(&report::verdict_line(report)).context(STDOUT)?;
     }
     // GitHub Actions shows this file on the run's page; failing to add to it must not change
     // the gate's verdict, so it is a warning.
