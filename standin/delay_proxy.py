@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
 """A loopback HTTP/1.1 forwarder that delays every request, for barkcheck's benchmark.
 
-scripts/bench puts it between barkcheck and the AWS stand-in (AWS_ENDPOINT_URL points here), so
-that each AWS call costs a fixed round trip, as over a real network, while the stand-in itself
-answers in milliseconds. For each request it reads the whole request, waits until --delay-ms (50
-by default) after the request arrived, then forwards it to --upstream unchanged (method, path and query, headers, body) and
-relays the answer as it comes: status, reason, headers and body, a chunked answer chunk by chunk,
-a HEAD answer with its Content-Length and no body. Only the hop-by-hop headers (Connection,
-Transfer-Encoding, ...) are the proxy's own: a chunked request body is forwarded with a
-Content-Length. Each client connection is kept alive as long as the client wants it and has its
-own kept-alive connection upstream, so the SDK's connection reuse shows through unchanged. The
-delay is counted from the request's arrival: from the accept of its connection for the first
-request on it, from its request line for the others. The proxy's own work before the forward
-(a thread for the connection, reading the request, opening the upstream connection) is thus
-inside the delay, not added to it, so that the delay is all the proxy adds to a request's round
-trip, up to forwarding it and relaying the answer.
+scripts/bench puts it between barkcheck and the AWS stand-in (AWS_ENDPOINT_URL points here), so that
+each AWS call costs a fixed round trip, as over a real network, while the stand-in itself answers in
+milliseconds. For each request it reads the whole request, waits until --delay-ms (50 by default)
+after the request arrived, then forwards it to --upstream unchanged (method, path and query,
+headers, body) and relays the answer as it comes: status, reason, headers and body, a chunked answer
+chunk by chunk, a HEAD answer with its Content-Length and no body. Only the hop-by-hop headers
+(Connection, Transfer-Encoding, ...) are the proxy's own: a chunked request body is forwarded with a
+Content-Length. Each client connection is kept alive as long as the client wants it and has its own
+kept-alive connection upstream, so the SDK's connection reuse shows through unchanged. The delay is
+counted from the request's arrival: from the accept of its connection for the first request on it,
+from its request line for the others. The proxy's own work before the forward (a thread for the
+connection, reading the request, opening the upstream connection) is thus inside the delay, not
+added to it, so that the delay is all the proxy adds to a request's round trip, up to forwarding it
+and relaying the answer.
 
 It binds 127.0.0.1 on a free port (or --port), forwards only to a loopback upstream, and prints
 one line, `READY http://127.0.0.1:PORT`, to stdout; logs go to stderr. It stops on SIGTERM,

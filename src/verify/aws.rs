@@ -78,14 +78,6 @@ impl SdkHttp {
     }
 }
 
-/// Whether the environment holds an access key and its secret, which the SDK's default chain of
-/// credential providers would take first.
-fn keys_in_environment() -> bool {
-    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
-        .iter()
-        .all(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
-}
-
 /// Whether a URL (or endpoint) is plain `http://`, in any case.
 fn is_plain_http(url: &str) -> bool {
     url.get(..7)
@@ -111,6 +103,7 @@ impl HttpClient for ByScheme {
     }
 }
 
+/// [`ByScheme`]'s connector for one request's settings, which picks the client when called.
 #[derive(Debug)]
 struct SchemeConnector {
     clients: Arc<SdkHttp>,
@@ -170,6 +163,14 @@ fn may_use_https_in(
         })
 }
 
+/// Whether the environment holds an access key and its secret, which the SDK's default chain of
+/// credential providers would take first.
+fn keys_in_environment() -> bool {
+    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]
+        .iter()
+        .all(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
 /// Loads the SDK configuration; an error when no region can be found.
 pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> {
     // As with the AWS CLI: `--region`, then AWS_REGION, then the named profile's region. A
@@ -193,7 +194,10 @@ pub async fn load_config(options: &AwsOptions) -> Result<SdkConfig, FetchError> 
             };
             let chain = RegionProviderChain::first_try(from_profile.build())
                 .or_else(ImdsRegionProvider::builder().build());
-            given(chain.region().await.map(|r| r.to_string()))
+            chain
+                .region()
+                .await
+                .filter(|r| !r.as_ref().trim().is_empty())
                 .or_else(|| given(options.fallback_region.clone()))
         }
     };

@@ -6,7 +6,7 @@
 //! would read them once more for itself. Here they are read and parsed once: the probes and
 //! PostgreSQL share the parsed store, and the SDK's client is given the same certificates
 //! ([`sdk_tls_context`]) instead of reading its own. [`warm_up`] does the reading on a thread of
-//! its own while the checklist is still being read.
+//! its own while the checklist is still being read, for a run that will need them early.
 
 use std::sync::OnceLock;
 
